@@ -1,0 +1,35 @@
+#include "kernels/linear.h"
+
+#include <cstddef>
+
+#include "kernels/gemm.h"
+
+namespace paratrain::kernels {
+
+void linear_forward(const float* x, const float* weight, const float* bias, int rows, int in,
+                    int out, float* y) {
+  gemm(Trans::kNo, Trans::kYes, rows, out, in, 1.0f, x, in, weight, in, 0.0f, y, out);
+  if (bias == nullptr) return;
+  for (int row = 0; row < rows; ++row) {
+    float* y_row = y + static_cast<size_t>(row) * out;
+#pragma omp simd
+    for (int col = 0; col < out; ++col) y_row[col] += bias[col];
+  }
+}
+
+void linear_backward(const float* dy, const float* x, const float* weight, int rows, int in, int out,
+                     float* dx, bool accumulate_dx, float* dweight, float* dbias) {
+  if (dx != nullptr) {
+    gemm(Trans::kNo, Trans::kNo, rows, in, out, 1.0f, dy, out, weight, in,
+         accumulate_dx ? 1.0f : 0.0f, dx, in);
+  }
+  gemm(Trans::kYes, Trans::kNo, out, in, rows, 1.0f, dy, out, x, in, 1.0f, dweight, in);
+  if (dbias == nullptr) return;
+  for (int row = 0; row < rows; ++row) {
+    const float* dy_row = dy + static_cast<size_t>(row) * out;
+#pragma omp simd
+    for (int col = 0; col < out; ++col) dbias[col] += dy_row[col];
+  }
+}
+
+}  // namespace paratrain::kernels

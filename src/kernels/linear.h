@@ -1,0 +1,15 @@
+#pragma once
+// A PyTorch nn.Linear: y = x W^T + b, with W of shape (out, in).
+
+namespace paratrain::kernels {
+
+// x: (rows, in); weight: (out, in); bias: (out) or null; y: (rows, out), overwritten.
+void linear_forward(const float* x, const float* weight, const float* bias, int rows, int in,
+                    int out, float* y);
+
+// dy: (rows, out). Accumulates dweight (out, in) and dbias (out, if not null).
+// dx (rows, in), if not null, is overwritten (accumulate_dx false) or added to.
+void linear_backward(const float* dy, const float* x, const float* weight, int rows, int in, int out,
+                     float* dx, bool accumulate_dx, float* dweight, float* dbias);
+
+}  // namespace paratrain::kernels

@@ -1,0 +1,12 @@
+#pragma once
+#include <vector>
+
+namespace paratrain {
+
+struct Summary {
+  double median = 0, min = 0, max = 0;
+};
+
+Summary summarize(std::vector<double> values);  // all zero for no values
+
+}  // namespace paratrain

@@ -1,0 +1,69 @@
+#pragma once
+// What a rank did, when (DESIGN.md principle 4): intervals of compute,
+// communication, optimizer and waiting on a monotonic clock. Utilization,
+// bubble and exposed communication are computed from it, and the same events
+// become a Chrome trace.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace paratrain {
+
+enum class EventKind : int {
+  kForward = 0,
+  kBackward,
+  kOptimizer,
+  kSend,       // time blocked in a send
+  kRecv,       // time blocked waiting for a neighbour's data
+  kAllReduce,  // time blocked in a collective
+  kOther,      // e.g. loading data
+};
+inline constexpr int kEventKindCount = 7;
+const char* event_kind_name(EventKind kind);
+bool is_compute(EventKind kind);
+bool is_communication(EventKind kind);
+
+struct TimelineEvent {
+  EventKind kind;
+  double begin = 0, end = 0;  // seconds, monotonic clock
+  int micro_batch = -1;       // -1: not about one micro-batch
+  int chunk = -1;
+  uint32_t step = 0;
+};
+
+// Totals over a time window, per kind.
+struct TimeBreakdown {
+  double wall = 0;
+  double by_kind[kEventKindCount] = {};
+  double compute() const;        // forward + backward + optimizer
+  double communication() const;  // send + recv + all-reduce (blocked time)
+  double utilization() const { return wall > 0 ? compute() / wall : 0; }
+};
+
+class Timeline {
+ public:
+  void record(const TimelineEvent& event) { events_.push_back(event); }
+  void clear() { events_.clear(); }
+  const std::vector<TimelineEvent>& events() const { return events_; }
+  // Sums of the events that start in [begin, end).
+  TimeBreakdown breakdown(double begin, double end) const;
+
+ private:
+  std::vector<TimelineEvent> events_;
+};
+
+// Records one event on destruction: `ScopedEvent event(timeline, EventKind::kForward, ...)`.
+class ScopedEvent {
+ public:
+  ScopedEvent(Timeline& timeline, EventKind kind, uint32_t step, int micro_batch = -1,
+              int chunk = -1);
+  ~ScopedEvent();
+  ScopedEvent(const ScopedEvent&) = delete;
+  ScopedEvent& operator=(const ScopedEvent&) = delete;
+
+ private:
+  Timeline& timeline_;
+  TimelineEvent event_;
+};
+
+}  // namespace paratrain

@@ -1,0 +1,78 @@
+#include "model/chunk.h"
+
+#include "core/error.h"
+#include "model/block.h"
+#include "model/embed.h"
+
+namespace paratrain {
+
+namespace {
+
+std::vector<ParameterSpec> chunk_parameter_specs(const ModelConfig& config, int begin, int end) {
+  std::vector<ParameterSpec> specs;
+  for (int unit_idx = begin; unit_idx < end; ++unit_idx) {
+    for (auto& spec : unit_parameter_specs(config, unit_idx)) specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+}  // namespace
+
+ModelChunk::ModelChunk(const ModelConfig& config, int unit_begin, int unit_end,
+                       MemoryTracker& tracker, Workspace& workspace, int micro_batch, int slots)
+    : config_(config), unit_begin_(unit_begin), unit_end_(unit_end) {
+  PT_CHECK(0 <= unit_begin && unit_begin < unit_end && unit_end <= unit_count(config),
+           "bad unit range for a model chunk");
+  params_ = std::make_unique<ParameterTable>(tracker,
+                                             chunk_parameter_specs(config, unit_begin, unit_end));
+  for (int unit_idx = unit_begin; unit_idx < unit_end; ++unit_idx) {
+    if (unit_idx == 0) {
+      units_.push_back(std::make_unique<Embed>(config, *params_));
+    } else if (unit_idx == config.n_layers + 1) {
+      auto head = std::make_unique<Head>(config, *params_, workspace, tracker, micro_batch, slots);
+      head_ = head.get();
+      units_.push_back(std::move(head));
+    } else {
+      units_.push_back(std::make_unique<Block>(config, unit_idx - 1, *params_, workspace, tracker,
+                                               micro_batch, slots));
+    }
+  }
+  const size_t stream_size = static_cast<size_t>(micro_batch) * config.seq_len * config.d_model;
+  const int boundaries = static_cast<int>(units_.size()) + 1;
+  stream_.resize(boundaries);
+  for (int boundary = 0; boundary < boundaries; ++boundary) {
+    const bool exists = !(boundary == 0 && has_embed()) &&
+                        !(boundary == boundaries - 1 && has_head());
+    stream_[boundary].resize(slots);
+    if (!exists) continue;
+    for (auto& buffer : stream_[boundary]) {
+      buffer = Buffer<float>(tracker, MemoryCategory::kActivations, stream_size);
+    }
+  }
+  if (!has_head()) grad_output_ = Buffer<float>(tracker, MemoryCategory::kComm, stream_size);
+  grad_ping_ = Buffer<float>(tracker, MemoryCategory::kWorkspace, stream_size);
+  grad_pong_ = Buffer<float>(tracker, MemoryCategory::kWorkspace, stream_size);
+}
+
+void ModelChunk::forward(const StepContext& ctx, const MicroBatchView& batch, int slot) {
+  for (size_t unit_idx = 0; unit_idx < units_.size(); ++unit_idx) {
+    units_[unit_idx]->forward(ctx, batch, slot, stream_[unit_idx][slot].data(),
+                              stream_[unit_idx + 1][slot].data());
+  }
+}
+
+void ModelChunk::backward(const StepContext& ctx, const MicroBatchView& batch, int slot) {
+  float* d_out = has_head() ? nullptr : grad_output_.data();
+  float* buffers[2] = {grad_ping_.data(), grad_pong_.data()};
+  int next = 0;
+  for (size_t unit_idx = units_.size(); unit_idx-- > 0;) {
+    const bool is_embed = has_embed() && unit_idx == 0;
+    float* d_in = is_embed ? nullptr : buffers[next];
+    units_[unit_idx]->backward(ctx, batch, slot, stream_[unit_idx][slot].data(), d_out, d_in);
+    d_out = d_in;
+    next ^= 1;
+  }
+  grad_input_ = has_embed() ? nullptr : d_out;
+}
+
+}  // namespace paratrain

@@ -1,0 +1,58 @@
+#pragma once
+// A model chunk: the consecutive units [unit_begin, unit_end) of the chain
+// that one rank runs for one pipeline stage (or virtual stage), with their
+// parameters, saved activations and the residual-stream buffers between them.
+// The sequential run is one chunk holding every unit.
+#include <memory>
+#include <vector>
+
+#include "core/memory.h"
+#include "model/config.h"
+#include "model/head.h"
+#include "model/parameters.h"
+#include "model/unit.h"
+#include "model/workspace.h"
+
+namespace paratrain {
+
+class ModelChunk {
+ public:
+  ModelChunk(const ModelConfig& config, int unit_begin, int unit_end, MemoryTracker& tracker,
+             Workspace& workspace, int micro_batch, int slots);
+
+  bool has_embed() const { return unit_begin_ == 0; }
+  bool has_head() const { return unit_end_ == unit_count(config_); }
+  int unit_begin() const { return unit_begin_; }
+  int unit_end() const { return unit_end_; }
+  ParameterTable& params() { return *params_; }
+  Head* head() { return head_; }
+
+  // (samples, T, D) activations at the chunk's edges, per slot. input() is
+  // where a received activation goes (not with Embed); output() is what to send
+  // on (not with Head).
+  float* input(int slot) { return stream_[0][slot].data(); }
+  float* output(int slot) { return stream_.back()[slot].data(); }
+  // Where d loss / d output() goes before backward (not with Head), and where
+  // backward leaves d loss / d input() (not with Embed).
+  float* grad_output() { return grad_output_.data(); }
+  const float* grad_input() const { return grad_input_; }
+
+  void forward(const StepContext& ctx, const MicroBatchView& batch, int slot);
+  void backward(const StepContext& ctx, const MicroBatchView& batch, int slot);
+
+ private:
+  ModelConfig config_;
+  int unit_begin_, unit_end_;
+  std::unique_ptr<ParameterTable> params_;
+  std::vector<std::unique_ptr<Unit>> units_;
+  Head* head_ = nullptr;
+  // stream_[k][slot]: input of the chunk's unit k (k = 0 .. n); stream_[n] is
+  // the chunk's output. Boundaries that do not exist (Embed's input, Head's
+  // output) are empty buffers.
+  std::vector<std::vector<Buffer<float>>> stream_;
+  Buffer<float> grad_output_;                 // (samples, T, D)
+  Buffer<float> grad_ping_, grad_pong_;       // (samples, T, D): gradients between units
+  const float* grad_input_ = nullptr;
+};
+
+}  // namespace paratrain

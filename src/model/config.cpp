@@ -1,0 +1,74 @@
+#include "model/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace paratrain {
+
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw UsageError(message);
+}
+
+}  // namespace
+
+void ModelConfig::validate() const {
+  require(vocab_size > 0, "--vocab-size must be positive (got " + std::to_string(vocab_size) + ")");
+  require(seq_len > 0, "--seq-len must be positive (got " + std::to_string(seq_len) + ")");
+  require(d_model > 0, "--d-model must be positive (got " + std::to_string(d_model) + ")");
+  require(n_heads > 0, "--n-heads must be positive (got " + std::to_string(n_heads) + ")");
+  require(n_layers > 0, "--n-layers must be positive (got " + std::to_string(n_layers) + ")");
+  require(ffn_mult > 0, "--ffn-mult must be positive (got " + std::to_string(ffn_mult) + ")");
+  require(batch_size > 0, "--batch-size must be positive (got " + std::to_string(batch_size) + ")");
+  require(d_model % n_heads == 0, "--d-model (" + std::to_string(d_model) +
+                                      ") must be divisible by --n-heads (" +
+                                      std::to_string(n_heads) + ")");
+  require(dropout >= 0.0f && dropout < 1.0f,
+          "--dropout must be in [0, 1) (got " + std::to_string(dropout) + ")");
+  // Sizes whose products would overflow the 32-bit BLAS dimensions.
+  const int64_t rows = int64_t{batch_size} * seq_len;
+  require(rows * std::max(vocab_size, ffn_mult * d_model) < (int64_t{1} << 31),
+          "--batch-size x --seq-len x max(--vocab-size, --ffn-mult x --d-model) must be < 2^31");
+}
+
+int64_t ModelConfig::matmul_parameter_count() const {
+  const int64_t d = d_model;
+  return int64_t{n_layers} * (3 * d * d + d * d + 2 * int64_t{ffn_mult} * d * d) +
+         int64_t{vocab_size} * d;
+}
+
+int64_t ModelConfig::parameter_count() const {
+  const int64_t d = d_model, f = int64_t{ffn_mult} * d_model;
+  const int64_t per_block = 4 * d + (3 * d * d + 3 * d) + (d * d + d) + (f * d + f) + (d * f + d);
+  return int64_t{vocab_size} * d + int64_t{seq_len} * d + n_layers * per_block + 2 * d +
+         int64_t{vocab_size} * d;
+}
+
+double ModelConfig::flops_per_token() const {
+  return 6.0 * static_cast<double>(matmul_parameter_count()) +
+         12.0 * n_layers * static_cast<double>(seq_len) * d_model;
+}
+
+std::string ModelConfig::to_json() const {
+  nlohmann::json j = {{"vocab_size", vocab_size}, {"seq_len", seq_len},   {"d_model", d_model},
+                      {"n_heads", n_heads},       {"n_layers", n_layers}, {"ffn_mult", ffn_mult},
+                      {"dropout", dropout},       {"batch_size", batch_size}};
+  return j.dump();
+}
+
+ModelConfig cpu_small_config() {
+  ModelConfig config;
+  config.vocab_size = 1000;
+  config.seq_len = 128;
+  config.d_model = 256;
+  config.n_heads = 8;
+  config.n_layers = 4;
+  config.ffn_mult = 4;
+  config.dropout = 0.1f;
+  config.batch_size = 16;
+  return config;
+}
+
+}  // namespace paratrain

@@ -1,0 +1,40 @@
+#pragma once
+// The model's configuration (MODEL.md) and the optimizer's hyper-parameters.
+#include <cstdint>
+#include <string>
+
+#include "kernels/adamw.h"
+
+namespace paratrain {
+
+struct ModelConfig {
+  int vocab_size = 1000;
+  int seq_len = 256;
+  int d_model = 512;
+  int n_heads = 8;
+  int n_layers = 12;
+  int ffn_mult = 4;
+  float dropout = 0.1f;
+  int batch_size = 32;  // samples per optimizer step, over all replicas
+
+  int head_dim() const { return d_model / n_heads; }
+  int ffn_width() const { return ffn_mult * d_model; }
+
+  // Throws UsageError naming the flag and the rule for the first invalid value.
+  void validate() const;
+
+  // Weights of the matrix multiplications: L (3D^2 + D^2 + 2 F D^2) + V D.
+  int64_t matmul_parameter_count() const;
+  // All parameters, embeddings, biases and LayerNorms included.
+  int64_t parameter_count() const;
+  // Training FLOPs per token, MODEL.md: 6 N + 12 L T D.
+  double flops_per_token() const;
+
+  std::string to_json() const;
+};
+
+// The report's baseline (MODEL.md) is the default; this is the size the CPU
+// benchmarks and the peer use ("cpu-small").
+ModelConfig cpu_small_config();
+
+}  // namespace paratrain
