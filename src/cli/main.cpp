@@ -8,6 +8,17 @@
 #include "core/error.h"
 #include "core/memory.h"
 
+namespace {
+
+bool has_subcommand(const CLI::App& app, const std::string& name) {
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->get_name() == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace paratrain;
   keep_freed_memory();
@@ -19,6 +30,12 @@ int main(int argc, char** argv) {
   register_bench_command(app, action);
   register_verify_command(app, action);
   const bool speaks = mpi.world_rank() == 0;
+  if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
+    if (speaks) {
+      std::fprintf(stderr, "paratrain: error: unknown subcommand '%s' (expected train, bench or verify)\n", argv[1]);
+    }
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -74,7 +74,10 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
   if (bytes.size() < 8) bad_file(path, "not a safetensors file (shorter than 8 bytes)");
   uint64_t header_bytes = 0;
   for (int byte = 7; byte >= 0; --byte) header_bytes = header_bytes << 8 | bytes[byte];
-  if (header_bytes > kMaxHeaderBytes) bad_file(path, "header too large (" + std::to_string(header_bytes) + " bytes)");
+  if (header_bytes > kMaxHeaderBytes) {
+    bad_file(path, "header too large (" + std::to_string(header_bytes) +
+                       " bytes, limit 100 MiB): not a safetensors file?");
+  }
   if (8 + header_bytes > bytes.size()) bad_file(path, "truncated header");
   nlohmann::json header;
   try {

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh machine: install, build, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+# MPI as root (CI runs as root) and more ranks than cores in the multi-rank tests.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+ctest --test-dir build --output-on-failure -j "$(nproc)"
