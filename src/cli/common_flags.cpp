@@ -5,8 +5,7 @@
 
 namespace paratrain {
 
-void add_model_flags(CLI::App& app, CommonFlags& flags) {
-  ModelConfig& model = flags.train.model;
+void add_model_flags(CLI::App& app, ModelConfig& model) {
   app.add_option("--vocab-size", model.vocab_size, "token ids are 0..V-1")->capture_default_str();
   app.add_option("--seq-len", model.seq_len, "tokens per sample")->capture_default_str();
   app.add_option("--d-model", model.d_model, "hidden width")->capture_default_str();
@@ -18,21 +17,49 @@ void add_model_flags(CLI::App& app, CommonFlags& flags) {
       ->capture_default_str();
 }
 
+void add_layout_flags(CLI::App& app, LayoutFlags& flags) {
+  Layout& layout = flags.layout;
+  app.add_option("--dp", layout.grid.dp, "data-parallel replicas")->capture_default_str();
+  app.add_option("--pp", layout.grid.pp, "pipeline stages")->capture_default_str();
+  app.add_option("--tp", layout.grid.tp, "tensor-parallel ranks")->capture_default_str();
+  app.add_option("--micro-batch", layout.micro_batch,
+                 "samples per micro-batch (0: a replica's whole batch)")
+      ->capture_default_str();
+  app.add_option("--schedule", flags.schedule, "pipeline schedule: gpipe, 1f1b or interleaved")
+      ->capture_default_str();
+  app.add_option("--virtual-stages", layout.virtual_stages,
+                 "model chunks per pipeline rank (interleaved)")
+      ->capture_default_str();
+  app.add_option("--partition", flags.partition,
+                 "blocks per model stage, e.g. 2,2 (default: balanced by modelled cost)");
+  app.add_option("--bucket-mb", flags.bucket_mb, "data-parallel gradient bucket size in MiB")
+      ->capture_default_str();
+}
+
 void add_run_flags(CLI::App& app, CommonFlags& flags) {
+  add_model_flags(app, flags.train.model);
+  add_layout_flags(app, flags.layout);
   app.add_option("--lr", flags.train.adamw.lr, "AdamW learning rate")->capture_default_str();
   app.add_option("--seed", flags.train.seed, "seed of init, data and dropout")->capture_default_str();
   app.add_option("--data", flags.data_path, "text file to train on (byte tokens); default synthetic");
   app.add_option("--threads", flags.threads, "BLAS threads of this rank")->capture_default_str();
-  app.add_option("--micro-batch", flags.train.micro_batch,
-                 "samples per micro-batch (0: the whole batch)")
-      ->capture_default_str();
 }
 
-std::unique_ptr<TokenSource> prepare_run(const CommonFlags& flags) {
+Layout resolve_layout(LayoutFlags& flags, const ModelConfig& model, int world_size) {
+  Layout& layout = flags.layout;
+  layout.schedule = parse_schedule_kind(flags.schedule);
+  if (!flags.partition.empty()) layout.partition = parse_partition(flags.partition);
+  if (!(flags.bucket_mb > 0)) throw UsageError("--bucket-mb must be positive");
+  layout.bucket_bytes = static_cast<size_t>(flags.bucket_mb * (1 << 20));
+  check_layout(model, layout, world_size);
+  return layout;
+}
+
+std::unique_ptr<TokenSource> prepare_run(CommonFlags& flags, int world_size) {
   flags.train.model.validate();
   if (flags.threads < 1) throw UsageError("--threads must be at least 1");
-  if (flags.train.micro_batch < 0) throw UsageError("--micro-batch must be >= 0");
   if (!(flags.train.adamw.lr > 0)) throw UsageError("--lr must be positive");
+  resolve_layout(flags.layout, flags.train.model, world_size);
   kernels::gemm_set_threads(flags.threads);
   const ModelConfig& model = flags.train.model;
   if (flags.data_path.empty()) {

@@ -1,27 +1,43 @@
 #pragma once
 // Flags shared by the subcommands: the model configuration, the optimizer,
-// the data and the rank's threads.
+// the data, the layout and the rank's threads.
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 
 #include "io/token_source.h"
+#include "parallel/layout.h"
 #include "parallel/trainer.h"
 
 namespace paratrain {
 
+struct LayoutFlags {
+  Layout layout;
+  std::string schedule = "1f1b";
+  std::string partition;  // "2,2" or empty
+  double bucket_mb = 4.0;
+};
+
 struct CommonFlags {
   TrainOptions train;
+  LayoutFlags layout;
   std::string data_path;  // empty: synthetic tokens
   int threads = 1;
 };
 
-// Adds --vocab-size ... --batch-size, --lr, --seed, --data, --threads, --micro-batch.
-void add_model_flags(CLI::App& app, CommonFlags& flags);
+// --vocab-size ... --batch-size
+void add_model_flags(CLI::App& app, ModelConfig& model);
+// --dp --pp --tp --micro-batch --schedule --virtual-stages --partition --bucket-mb
+void add_layout_flags(CLI::App& app, LayoutFlags& flags);
+// model and layout flags, plus --lr --seed --data --threads
 void add_run_flags(CLI::App& app, CommonFlags& flags);
+
+// Resolves the layout flags and checks the layout against the model and the
+// world (UsageError naming the flag and the rule).
+Layout resolve_layout(LayoutFlags& flags, const ModelConfig& model, int world_size);
 
 // Validates everything up front (UsageError naming the flag), sets the BLAS
 // threads and returns the token source.
-std::unique_ptr<TokenSource> prepare_run(const CommonFlags& flags);
+std::unique_ptr<TokenSource> prepare_run(CommonFlags& flags, int world_size);
 
 }  // namespace paratrain

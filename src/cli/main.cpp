@@ -1,14 +1,23 @@
 // paratrain: one command, a subcommand per job (DESIGN.md "The command").
-#include <CLI/CLI.hpp>
-#include <cstdio>
-#include <functional>
+#include <mpi.h>
 
-#include "cli/commands.h"
+#include <CLI/CLI.hpp>
+#include <climits>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "comm/communicator.h"
+#include "comm/mpi_check.h"
 #include "comm/mpi_session.h"
 #include "core/error.h"
 #include "core/memory.h"
 
 namespace {
+
+using namespace paratrain;
 
 bool has_subcommand(const CLI::App& app, const std::string& name) {
   for (const CLI::App* sub : app.get_subcommands({})) {
@@ -17,22 +26,80 @@ bool has_subcommand(const CLI::App& app, const std::string& name) {
   return false;
 }
 
+// One rank failing alone must not leave the others waiting on it: it says
+// who failed and why, and ends the whole job.
+[[noreturn]] void abort_on_uncaught_exception() {
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::string why = "unknown error";
+  try {
+    if (auto current = std::current_exception()) std::rethrow_exception(current);
+  } catch (const std::exception& error) {
+    why = error.what();
+  } catch (...) {
+  }
+  std::fprintf(stderr, "paratrain: rank %d of %d failed: %s\n", rank, size, why.c_str());
+  std::fflush(stderr);
+  MpiSession::abort_job(3);
+}
+
+// Every rank learns whether any rank refused its input; the lowest refusing
+// rank says why, in one line, and all return its exit code.
+int agree_on_refusal(const Communicator& world, int exit_code, const std::string& message) {
+  int worst = exit_code;
+  PT_MPI(MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, world.handle()));
+  if (worst == 0) return 0;
+  int speaker = exit_code != 0 ? world.rank() : INT_MAX;
+  PT_MPI(MPI_Allreduce(MPI_IN_PLACE, &speaker, 1, MPI_INT, MPI_MIN, world.handle()));
+  if (world.rank() == speaker) std::fprintf(stderr, "paratrain: error: %s\n", message.c_str());
+  return worst;
+}
+
+int run_command(Command& command, const Communicator& world) {
+  int exit_code = 0;
+  std::string message;
+  try {
+    command.prepare(world.size());
+  } catch (const UsageError& error) {
+    exit_code = error.exit_code();
+    message = error.what();
+  }
+  exit_code = agree_on_refusal(world, exit_code, message);
+  if (exit_code != 0) return exit_code;
+  if (world.size() > 1) {
+    // No catch here: an exception nobody catches reaches std::terminate before
+    // any destructor runs, so a rank never waits on its peers while unwinding.
+    std::set_terminate(abort_on_uncaught_exception);
+    return command.run(world);
+  }
+  try {
+    return command.run(world);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "paratrain: rank 0 of 1 failed: %s\n", error.what());
+    const auto* usage = dynamic_cast<const UsageError*>(&error);
+    return usage != nullptr ? usage->exit_code() : 3;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace paratrain;
   keep_freed_memory();
   MpiSession mpi(&argc, &argv);
+  const bool speaks = mpi.world_rank() == 0;
   CLI::App app{"paratrain: train a Transformer under every parallel layout and measure it"};
   app.require_subcommand(1);
-  std::function<int()> action;
-  register_train_command(app, action);
-  register_bench_command(app, action);
-  register_verify_command(app, action);
-  const bool speaks = mpi.world_rank() == 0;
+  // A flag given twice takes its last value, so scripts can override defaults.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::unique_ptr<Command> command;
+  register_train_command(app, command);
+  register_bench_command(app, command);
+  register_verify_command(app, command);
   if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
     if (speaks) {
-      std::fprintf(stderr, "paratrain: error: unknown subcommand '%s' (expected train, bench or verify)\n", argv[1]);
+      std::fprintf(stderr, "paratrain: error: unknown subcommand '%s' (expected train, bench or verify)\n",
+                   argv[1]);
     }
     return 2;
   }
@@ -43,14 +110,6 @@ int main(int argc, char** argv) {
     if (speaks) std::fprintf(stderr, "paratrain: error: %s\n", error.what());
     return 2;
   }
-  try {
-    return action();
-  } catch (const UsageError& error) {
-    if (speaks) std::fprintf(stderr, "paratrain: error: %s\n", error.what());
-    return error.exit_code();
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "paratrain: rank %d failed: %s\n", mpi.world_rank(), error.what());
-    std::fflush(stderr);
-    MpiSession::abort_job(3);
-  }
+  const Communicator world = Communicator::world();
+  return run_command(*command, world);
 }

@@ -1,12 +1,14 @@
 // paratrain verify: forward, backward and one AdamW step against a PyTorch
-// reference file (shared/reference/*.safetensors). Exit 0: all within
-// tolerance; 1: some value is not; 2: the file cannot be used.
+// reference file (shared/reference/*.safetensors), under any layout. Exit 0:
+// all within tolerance; 1: some value is not; 2: the file cannot be used, or
+// the layout cannot split the file's batch.
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "cli/commands.h"
+#include "cli/command.h"
+#include "cli/common_flags.h"
 #include "core/error.h"
 #include "core/memory.h"
 #include "io/safetensors.h"
@@ -20,12 +22,6 @@ namespace paratrain {
 
 namespace {
 
-struct VerifyFlags {
-  std::string reference;
-  int threads = 1;
-  int micro_batch = 0;
-};
-
 nlohmann::json metadata_json(const SafetensorsFile& file, const std::string& key) {
   auto it = file.metadata().find(key);
   if (it == file.metadata().end()) throw UsageError(key + " missing from the file's __metadata__");
@@ -38,7 +34,9 @@ nlohmann::json metadata_json(const SafetensorsFile& file, const std::string& key
 
 template <typename T>
 T field(const nlohmann::json& object, const std::string& group, const std::string& name) {
-  if (!object.contains(name)) throw UsageError("__metadata__." + group + " lacks " + name);
+  if (!object.contains(name) || !object[name].is_number()) {
+    throw UsageError("__metadata__." + group + " lacks the number " + name);
+  }
   return object[name].get<T>();
 }
 
@@ -61,91 +59,165 @@ Tolerance tolerance_of(const nlohmann::json& tolerances, const std::string& grou
   return {field<double>(tolerances[group], group, "rtol"), field<double>(tolerances[group], group, "atol")};
 }
 
-int run_verify(const VerifyFlags& flags) {
-  kernels::gemm_set_threads(flags.threads);
-  const SafetensorsFile file = SafetensorsFile::read(flags.reference);
-  TrainOptions options;
-  options.model = config_from(metadata_json(file, "config"));
-  const nlohmann::json adamw = metadata_json(file, "adamw");
-  options.adamw = {field<float>(adamw, "adamw", "lr"), field<float>(adamw, "adamw", "b1"),
-                   field<float>(adamw, "adamw", "b2"), field<float>(adamw, "adamw", "eps"),
-                   field<float>(adamw, "adamw", "wd")};
-  options.micro_batch = flags.micro_batch;
-  const nlohmann::json tolerances = metadata_json(file, "tolerance");
-  const ModelConfig& model = options.model;
+class VerifyCommand : public Command {
+ public:
+  explicit VerifyCommand(CLI::App& sub) {
+    sub.add_option("--reference", reference_, "reference .safetensors file")->required();
+    sub.add_option("--threads", threads_, "BLAS threads of this rank")->capture_default_str();
+    add_layout_flags(sub, layout_flags_);
+  }
+
+  void prepare(int world_size) override;
+  int run(const Communicator& world) override;
+
+ private:
+  // Compares this rank's logits, gradients and (after the step) parameters.
+  void check_forward_backward(Trainer& trainer, float loss, const std::vector<float>& logits);
+  void check_step(Trainer& trainer);
+  int report(const Communicator& world);
+
+  std::string reference_;
+  int threads_ = 1;
+  LayoutFlags layout_flags_;
+  std::unique_ptr<SafetensorsFile> file_;
+  TrainOptions options_;
+  nlohmann::json tolerances_;
+  std::unique_ptr<FixedTokens> data_;
+  std::vector<ToleranceCheck> checks_ = {ToleranceCheck("loss"), ToleranceCheck("logits"),
+                                         ToleranceCheck("grad"), ToleranceCheck("step1")};
+};
+
+void VerifyCommand::prepare(int world_size) {
+  if (threads_ < 1) throw UsageError("--threads must be at least 1");
+  kernels::gemm_set_threads(threads_);
+  file_ = std::make_unique<SafetensorsFile>(SafetensorsFile::read(reference_));
+  options_.model = config_from(metadata_json(*file_, "config"));
+  const nlohmann::json adamw = metadata_json(*file_, "adamw");
+  options_.adamw = {field<float>(adamw, "adamw", "lr"), field<float>(adamw, "adamw", "b1"),
+                    field<float>(adamw, "adamw", "b2"), field<float>(adamw, "adamw", "eps"),
+                    field<float>(adamw, "adamw", "wd")};
+  tolerances_ = metadata_json(*file_, "tolerance");
+  for (const char* group : {"loss", "logits", "grad", "step1"}) tolerance_of(tolerances_, group);
+  field<double>(tolerances_.at("step1"), "step1", "loose_where_abs_grad_below");
+  field<double>(tolerances_.at("step1"), "step1", "loose_atol");
+  resolve_layout(layout_flags_, options_.model, world_size);  // refuses a batch it cannot split
+  const ModelConfig& model = options_.model;
   const std::vector<int64_t> batch_shape = {model.batch_size, model.seq_len};
-  FixedTokens data(file.i32("input.tokens", batch_shape), file.i32("input.targets", batch_shape),
-                   model.seq_len);
-  for (const auto& [name, tokens] :
-       {std::pair{"input.tokens", file.i32("input.tokens", batch_shape)},
-        std::pair{"input.targets", file.i32("input.targets", batch_shape)}}) {
-    for (int32_t token : tokens) {
-      if (token < 0 || token >= model.vocab_size) throw UsageError(std::string(name) + " holds a token id outside the vocabulary");
+  auto tokens = file_->i32("input.tokens", batch_shape);
+  auto targets = file_->i32("input.targets", batch_shape);
+  for (const auto* ids : {&tokens, &targets}) {
+    for (int32_t id : *ids) {
+      if (id < 0 || id >= model.vocab_size) throw UsageError(reference_ + ": a token id lies outside the vocabulary");
     }
   }
-
-  MemoryTracker tracker;
-  Timeline timeline;
-  Trainer trainer(options, data, tracker, timeline);
-  ParameterTable& params = trainer.chunk().params();
-  for (const auto& entry : params.entries()) {
-    const std::vector<float> values = file.f32(entry.spec.name, entry.spec.shape);
-    std::copy(values.begin(), values.end(), params.value(entry.spec.name));
+  data_ = std::make_unique<FixedTokens>(std::move(tokens), std::move(targets), model.seq_len);
+  // Every tensor the check needs, with its shape, before any work.
+  for (int unit = 0; unit < unit_count(model); ++unit) {
+    for (const auto& spec : unit_parameter_specs(model, unit)) {
+      for (const char* prefix : {"", "grad.", "step1."}) file_->f32(prefix + spec.name, spec.shape);
+    }
   }
-  const std::vector<int64_t> logits_shape = {model.batch_size, model.seq_len, model.vocab_size};
-  const std::vector<float> expected_logits = file.f32("expected.logits", logits_shape);
-  const std::vector<float> expected_loss = file.f32("expected.loss", {1});
-  std::vector<float> logits(expected_logits.size());
-  trainer.chunk().head()->capture_logits(logits.data());
-  const float loss = static_cast<float>(trainer.forward_backward(0));
+  file_->f32("expected.logits", {model.batch_size, model.seq_len, model.vocab_size});
+  file_->f32("expected.loss", {1});
+}
 
-  std::vector<ToleranceCheck> checks = {ToleranceCheck("loss"), ToleranceCheck("logits"),
-                                        ToleranceCheck("grad"), ToleranceCheck("step1")};
-  checks[0].compare("expected.loss", &loss, expected_loss.data(), 1, tolerance_of(tolerances, "loss"));
-  checks[1].compare("expected.logits", logits.data(), expected_logits.data(), logits.size(),
-                    tolerance_of(tolerances, "logits"));
-  std::vector<std::vector<float>> reference_grads;
-  for (const auto& entry : params.entries()) {
-    reference_grads.push_back(file.f32("grad." + entry.spec.name, entry.spec.shape));
-    checks[2].compare("grad." + entry.spec.name, params.grad(entry.spec.name),
-                      reference_grads.back().data(), reference_grads.back().size(),
-                      tolerance_of(tolerances, "grad"));
+void VerifyCommand::check_forward_backward(Trainer& trainer, float loss,
+                                           const std::vector<float>& logits) {
+  const ModelConfig& model = options_.model;
+  if (trainer.grid().world_rank() == 0) {
+    const std::vector<float> expected = file_->f32("expected.loss", {1});
+    checks_[0].compare("expected.loss", &loss, expected.data(), 1, tolerance_of(tolerances_, "loss"));
   }
-  trainer.optimizer_step();
-  const nlohmann::json& step1 = tolerances.at("step1");
+  if (trainer.last_stage_chunk() != nullptr) {
+    const std::vector<float> expected =
+        file_->f32("expected.logits", {model.batch_size, model.seq_len, model.vocab_size});
+    const size_t per_sample = static_cast<size_t>(model.seq_len) * model.vocab_size;
+    const size_t begin = trainer.replica_first_sample() * per_sample;
+    checks_[1].compare("expected.logits", logits.data() + begin, expected.data() + begin,
+                       trainer.layout().replica_batch(model) * per_sample,
+                       tolerance_of(tolerances_, "logits"));
+  }
+  for (const auto& chunk : trainer.chunks()) {
+    ParameterTable& params = chunk->params();
+    for (const auto& entry : params.entries()) {
+      const auto expected = file_->f32("grad." + entry.spec.name, entry.spec.shape);
+      checks_[2].compare("grad." + entry.spec.name, params.grad(entry.spec.name), expected.data(),
+                         expected.size(), tolerance_of(tolerances_, "grad"));
+    }
+  }
+}
+
+void VerifyCommand::check_step(Trainer& trainer) {
+  const nlohmann::json& step1 = tolerances_.at("step1");
   const double loose_below = field<double>(step1, "step1", "loose_where_abs_grad_below");
   const Tolerance loose = {0.0, field<double>(step1, "step1", "loose_atol")};
-  size_t entry_idx = 0;
-  for (const auto& entry : params.entries()) {
-    const std::vector<float> expected = file.f32("step1." + entry.spec.name, entry.spec.shape);
-    const std::vector<float>& grad = reference_grads[entry_idx++];
-    std::unique_ptr<bool[]> is_loose(new bool[grad.size()]);
-    for (size_t idx = 0; idx < grad.size(); ++idx) is_loose[idx] = std::fabs(grad[idx]) < loose_below;
-    checks[3].compare("step1." + entry.spec.name, params.value(entry.spec.name), expected.data(),
-                      expected.size(), tolerance_of(tolerances, "step1"), is_loose.get(), loose);
+  for (const auto& chunk : trainer.chunks()) {
+    ParameterTable& params = chunk->params();
+    for (const auto& entry : params.entries()) {
+      const auto expected = file_->f32("step1." + entry.spec.name, entry.spec.shape);
+      const auto grad = file_->f32("grad." + entry.spec.name, entry.spec.shape);
+      std::unique_ptr<bool[]> is_loose(new bool[grad.size()]);
+      for (size_t idx = 0; idx < grad.size(); ++idx) is_loose[idx] = std::fabs(grad[idx]) < loose_below;
+      checks_[3].compare("step1." + entry.spec.name, params.value(entry.spec.name), expected.data(),
+                         expected.size(), tolerance_of(tolerances_, "step1"), is_loose.get(), loose);
+    }
   }
+}
 
-  bool all_passed = true;
-  std::printf("verify %s | %s\n", flags.reference.c_str(), model.to_json().c_str());
-  std::printf("loss %.7f (reference %.7f)\n", loss, expected_loss[0]);
-  for (const auto& check : checks) {
-    std::printf("%s\n", check.summary().c_str());
-    all_passed = all_passed && check.passed();
+int VerifyCommand::run(const Communicator& world) {
+  const ModelConfig& model = options_.model;
+  const Layout& layout = layout_flags_.layout;
+  ProcessGrid grid(layout.grid, world);
+  MemoryTracker tracker;
+  Timeline timeline;
+  Trainer trainer(options_, layout, grid, *data_, tracker, timeline);
+  for (const auto& chunk : trainer.chunks()) {
+    ParameterTable& params = chunk->params();
+    for (const auto& entry : params.entries()) {
+      const std::vector<float> values = file_->f32(entry.spec.name, entry.spec.shape);
+      std::copy(values.begin(), values.end(), params.value(entry.spec.name));
+    }
   }
-  std::printf("%s\n", all_passed ? "VERIFY PASS" : "VERIFY FAIL");
-  return all_passed ? 0 : 1;
+  std::vector<float> logits;
+  if (ModelChunk* last = trainer.last_stage_chunk()) {
+    logits.resize(static_cast<size_t>(model.batch_size) * model.seq_len * model.vocab_size);
+    last->head()->capture_logits(logits.data());
+  }
+  const float loss = static_cast<float>(trainer.forward_backward(0));
+  check_forward_backward(trainer, loss, logits);
+  trainer.optimizer_step();
+  check_step(trainer);
+  if (world.rank() == 0) {
+    std::printf("verify %s | %s | layout %s\n", reference_.c_str(), model.to_json().c_str(),
+                layout.to_json().c_str());
+    std::printf("loss %.7f (reference %.7f)\n", loss, file_->f32("expected.loss", {1})[0]);
+  }
+  return report(world);
+}
+
+int VerifyCommand::report(const Communicator& world) {
+  bool all_passed = true;
+  for (auto& check : checks_) {
+    const auto all = world.gather_strings(check.to_text(), 0);
+    if (world.rank() != 0) continue;
+    ToleranceCheck merged(check.group());
+    for (const auto& text : all) merged.merge(ToleranceCheck::from_text(text));
+    std::printf("%s\n", merged.summary().c_str());
+    all_passed = all_passed && merged.passed();
+  }
+  int verdict = all_passed ? 0 : 1;
+  world.broadcast(&verdict, sizeof verdict, 0);
+  if (world.rank() == 0) std::printf("%s\n", verdict == 0 ? "VERIFY PASS" : "VERIFY FAIL");
+  return verdict;
 }
 
 }  // namespace
 
-void register_verify_command(CLI::App& app, std::function<int()>& action) {
-  auto flags = std::make_shared<VerifyFlags>();
+void register_verify_command(CLI::App& app, std::unique_ptr<Command>& chosen) {
   CLI::App* sub = app.add_subcommand("verify", "check forward, gradients and one AdamW step "
                                                "against a reference safetensors file");
-  sub->add_option("--reference", flags->reference, "reference .safetensors file")->required();
-  sub->add_option("--threads", flags->threads, "BLAS threads of this rank")->capture_default_str();
-  sub->add_option("--micro-batch", flags->micro_batch, "samples per micro-batch (0: whole batch)");
-  sub->callback([flags, &action] { action = [flags] { return run_verify(*flags); }; });
+  auto command = std::make_shared<std::unique_ptr<Command>>(std::make_unique<VerifyCommand>(*sub));
+  sub->callback([command, &chosen] { chosen = std::move(*command); });
 }
 
 }  // namespace paratrain

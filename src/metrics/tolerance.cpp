@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace paratrain {
 
@@ -34,6 +35,40 @@ std::string ToleranceCheck::summary() const {
                 group_.c_str(), passed() ? "ok  " : "FAIL", max_abs_, max_rel_, worst_ratio_,
                 worst_tensor_.c_str(), failures_, elements_);
   return line;
+}
+
+}  // namespace paratrain
+
+namespace paratrain {
+
+void ToleranceCheck::merge(const ToleranceCheck& other) {
+  failures_ += other.failures_;
+  elements_ += other.elements_;
+  max_abs_ = std::fmax(max_abs_, other.max_abs_);
+  max_rel_ = std::fmax(max_rel_, other.max_rel_);
+  if (other.worst_ratio_ > worst_ratio_ || (worst_tensor_.empty() && other.elements_ > 0)) {
+    worst_ratio_ = other.worst_ratio_;
+    worst_tensor_ = other.worst_tensor_;
+  }
+}
+
+std::string ToleranceCheck::to_text() const {
+  return nlohmann::json{{"group", group_},       {"failures", failures_}, {"elements", elements_},
+                        {"max_abs", max_abs_},   {"max_rel", max_rel_},   {"worst_ratio", std::isfinite(worst_ratio_) ? worst_ratio_ : 1e300},
+                        {"worst_tensor", worst_tensor_}}
+      .dump();
+}
+
+ToleranceCheck ToleranceCheck::from_text(const std::string& text) {
+  const auto j = nlohmann::json::parse(text);
+  ToleranceCheck check(j["group"].get<std::string>());
+  check.failures_ = j["failures"];
+  check.elements_ = j["elements"];
+  check.max_abs_ = j["max_abs"];
+  check.max_rel_ = j["max_rel"];
+  check.worst_ratio_ = j["worst_ratio"];
+  check.worst_tensor_ = j["worst_tensor"];
+  return check;
 }
 
 }  // namespace paratrain

@@ -12,6 +12,10 @@ struct Tolerance {
 
 class ToleranceCheck {
  public:
+  // The counters, for sending to another rank: see to_text()/from_text().
+  std::string to_text() const;
+  static ToleranceCheck from_text(const std::string& text);
+
   explicit ToleranceCheck(std::string group) : group_(std::move(group)) {}
   // `loose`, if given, marks elements judged by `loose_tolerance` instead.
   void compare(const std::string& tensor, const float* actual, const float* expected, size_t count,
@@ -28,6 +32,8 @@ class ToleranceCheck {
   double worst_ratio() const { return worst_ratio_; }
   const std::string& worst_tensor() const { return worst_tensor_; }
   std::string summary() const;
+  // Combines another rank's check of the same group (worst of both, counts added).
+  void merge(const ToleranceCheck& other);
 
  private:
   std::string group_;

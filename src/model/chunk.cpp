@@ -25,7 +25,12 @@ ModelChunk::ModelChunk(const ModelConfig& config, int unit_begin, int unit_end,
            "bad unit range for a model chunk");
   params_ = std::make_unique<ParameterTable>(tracker,
                                              chunk_parameter_specs(config, unit_begin, unit_end));
+  size_t element = 0;
   for (int unit_idx = unit_begin; unit_idx < unit_end; ++unit_idx) {
+    ElementRange range{element, element};
+    for (const auto& spec : unit_parameter_specs(config, unit_idx)) range.end += spec.numel();
+    unit_elements_.push_back(range);
+    element = range.end;
     if (unit_idx == 0) {
       units_.push_back(std::make_unique<Embed>(config, *params_));
     } else if (unit_idx == config.n_layers + 1) {
@@ -61,7 +66,8 @@ void ModelChunk::forward(const StepContext& ctx, const MicroBatchView& batch, in
   }
 }
 
-void ModelChunk::backward(const StepContext& ctx, const MicroBatchView& batch, int slot) {
+void ModelChunk::backward(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                          const std::function<void(int)>& after_unit) {
   float* d_out = has_head() ? nullptr : grad_output_.data();
   float* buffers[2] = {grad_ping_.data(), grad_pong_.data()};
   int next = 0;
@@ -69,6 +75,7 @@ void ModelChunk::backward(const StepContext& ctx, const MicroBatchView& batch, i
     const bool is_embed = has_embed() && unit_idx == 0;
     float* d_in = is_embed ? nullptr : buffers[next];
     units_[unit_idx]->backward(ctx, batch, slot, stream_[unit_idx][slot].data(), d_out, d_in);
+    if (after_unit) after_unit(unit_begin_ + static_cast<int>(unit_idx));
     d_out = d_in;
     next ^= 1;
   }

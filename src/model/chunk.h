@@ -3,6 +3,7 @@
 // that one rank runs for one pipeline stage (or virtual stage), with their
 // parameters, saved activations and the residual-stream buffers between them.
 // The sequential run is one chunk holding every unit.
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -38,13 +39,24 @@ class ModelChunk {
   const float* grad_input() const { return grad_input_; }
 
   void forward(const StepContext& ctx, const MicroBatchView& batch, int slot);
-  void backward(const StepContext& ctx, const MicroBatchView& batch, int slot);
+  // after_unit(unit_index), if given, runs as soon as a unit's backward is done
+  // (its parameter gradients are final for this micro-batch): data parallelism
+  // starts its gradient all-reduces there.
+  void backward(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                const std::function<void(int)>& after_unit = {});
+
+  // Where unit `unit_index`'s parameters lie in params(): [begin, end) elements.
+  struct ElementRange {
+    size_t begin = 0, end = 0;
+  };
+  ElementRange unit_elements(int unit_index) const { return unit_elements_[unit_index - unit_begin_]; }
 
  private:
   ModelConfig config_;
   int unit_begin_, unit_end_;
   std::unique_ptr<ParameterTable> params_;
   std::vector<std::unique_ptr<Unit>> units_;
+  std::vector<ElementRange> unit_elements_;
   Head* head_ = nullptr;
   // stream_[k][slot]: input of the chunk's unit k (k = 0 .. n); stream_[n] is
   // the chunk's output. Boundaries that do not exist (Embed's input, Head's

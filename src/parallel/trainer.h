@@ -1,10 +1,14 @@
 #pragma once
-// The training loop of one rank: for each optimizer step, take this rank's
-// share of the global batch, run forward and backward over its micro-batches,
-// and step the optimizer. Records everything on the rank's timeline.
+// The training loop of one rank under a layout: for each optimizer step, take
+// this replica's share of the global batch, run the rank's pipeline actions
+// over its chunks, sum the gradients over the data-parallel group, and step
+// the optimizer. Everything is recorded on the rank's timeline.
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "comm/communicator.h"
 #include "core/memory.h"
 #include "io/token_source.h"
 #include "kernels/adamw.h"
@@ -13,6 +17,9 @@
 #include "model/config.h"
 #include "model/optimizer.h"
 #include "model/workspace.h"
+#include "parallel/gradient_buckets.h"
+#include "parallel/layout.h"
+#include "parallel/pipeline_executor.h"
 
 namespace paratrain {
 
@@ -20,41 +27,55 @@ struct TrainOptions {
   ModelConfig model;
   kernels::AdamWHyper adamw;
   uint32_t seed = 1234;
-  int micro_batch = 0;  // samples per micro-batch; 0: the whole batch at once
 };
 
 struct StepResult {
   uint32_t step = 0;
-  double loss = 0;     // mean cross-entropy over the global batch
-  double seconds = 0;  // wall time of the step
+  double loss = 0;     // mean cross-entropy over the global batch (on every rank)
+  double seconds = 0;  // wall time of the step on this rank
 };
 
 class Trainer {
  public:
-  Trainer(const TrainOptions& options, const TokenSource& data, MemoryTracker& tracker,
-          Timeline& timeline);
+  // The layout must have passed check_layout for grid.world().size() ranks.
+  Trainer(const TrainOptions& options, const Layout& layout, const ProcessGrid& grid,
+          const TokenSource& data, MemoryTracker& tracker, Timeline& timeline);
+  ~Trainer();
 
-  // Forward and backward over the step's batch: gradients accumulate in the
-  // parameter table. Returns the mean loss.
+  // Forward and backward over the step's batch, gradients summed over the
+  // data-parallel group. Returns the global mean loss.
   double forward_backward(uint32_t step);
   void optimizer_step();
-  // Both, timed.
+  // Both, timed; advances the step counter.
   StepResult train_step();
 
-  ModelChunk& chunk() { return *chunk_; }
+  const std::vector<std::unique_ptr<ModelChunk>>& chunks() { return chunks_; }
+  ModelChunk* last_stage_chunk();  // the chunk with the Head, if this rank has it
+  const Layout& layout() const { return layout_; }
   uint32_t next_step() const { return next_step_; }
-  int micro_batches() const { return options_.model.batch_size / micro_batch_; }
+  const ProcessGrid& grid() const { return grid_; }
+  // First global sample index of this rank's replica.
+  uint32_t replica_first_sample() const;
+
+  // Collective: rank 0 writes every parameter of the model to a safetensors file.
+  void save_parameters(const std::string& path);
 
  private:
+  MicroBatchView micro_batch_view(int micro_batch) const;
+
   TrainOptions options_;
+  Layout layout_;
+  const ProcessGrid& grid_;
   const TokenSource& data_;
   Timeline& timeline_;
-  int micro_batch_;
+  std::vector<int> partition_;  // blocks per model stage
   std::unique_ptr<Workspace> workspace_;
-  std::unique_ptr<ModelChunk> chunk_;
-  std::unique_ptr<AdamW> optimizer_;
-  Buffer<int32_t> tokens_;   // (B, T) this rank's samples of the step
-  Buffer<int32_t> targets_;  // (B, T)
+  std::vector<std::unique_ptr<ModelChunk>> chunks_;  // one per virtual stage
+  std::vector<std::unique_ptr<AdamW>> optimizers_;
+  std::vector<std::unique_ptr<GradientBuckets>> buckets_;  // only with dp > 1
+  std::unique_ptr<PipelineExecutor> executor_;
+  Buffer<int32_t> tokens_;   // (replica batch, T)
+  Buffer<int32_t> targets_;  // (replica batch, T)
   uint32_t next_step_ = 0;
 };
 

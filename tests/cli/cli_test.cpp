@@ -72,7 +72,7 @@ TEST(Cli, BenchPrintsOneRecord) {
                    4.0 * 16 / record["step_s"]["median"].get<double>());
   EXPECT_DOUBLE_EQ(record["peak_gflops_per_device"].get<double>(), 50);
   const auto& rank = record["ranks"][0];
-  EXPECT_GT(rank["utilization"].get<double>(), 0.5);
+  EXPECT_GT(rank["utilization"].get<double>(), 0.0);
   EXPECT_LE(rank["utilization"].get<double>(), 1.0);
   EXPECT_GT(rank["peak_bytes"]["activations"].get<double>(), 0);
   EXPECT_GT(rank["peak_bytes"]["parameters"].get<double>(), 0);

@@ -14,8 +14,14 @@ namespace paratrain {
 
 namespace {
 
-TrainOptions small_options(int micro_batch) {
+struct SmallRun {
   TrainOptions options;
+  Layout layout;
+};
+
+SmallRun small_options(int micro_batch) {
+  SmallRun run;
+  TrainOptions& options = run.options;
   options.model.vocab_size = 50;
   options.model.seq_len = 12;
   options.model.d_model = 16;
@@ -26,8 +32,8 @@ TrainOptions small_options(int micro_batch) {
   options.model.batch_size = 8;
   options.adamw.lr = 1e-2f;
   options.seed = 99;
-  options.micro_batch = micro_batch;
-  return options;
+  run.layout.micro_batch = micro_batch;
+  return run;
 }
 
 struct TrainingRun {
@@ -35,14 +41,17 @@ struct TrainingRun {
   std::vector<float> params;
 };
 
-TrainingRun train(const TrainOptions& options, int steps) {
+TrainingRun train(const SmallRun& setup, int steps) {
+  const TrainOptions& options = setup.options;
   MemoryTracker tracker;
   Timeline timeline;
   const SyntheticTokens data(options.seed, options.model.vocab_size, options.model.seq_len);
-  Trainer trainer(options, data, tracker, timeline);
+  const Communicator world = Communicator::world();
+  ProcessGrid grid(setup.layout.grid, world);
+  Trainer trainer(options, setup.layout, grid, data, tracker, timeline);
   TrainingRun run;
   for (int step = 0; step < steps; ++step) run.losses.push_back(trainer.train_step().loss);
-  ParameterTable& params = trainer.chunk().params();
+  ParameterTable& params = trainer.chunks().front()->params();
   run.params.assign(params.values(), params.values() + params.size());
   return run;
 }
@@ -51,7 +60,7 @@ TrainingRun train(const TrainOptions& options, int steps) {
 
 TEST(Init, FollowsModelMd) {
   MemoryTracker tracker;
-  const ModelConfig config = small_options(0).model;
+  const ModelConfig config = small_options(0).options.model;
   ParameterTable table(tracker, unit_parameter_specs(config, 1));
   initialize_parameters(table, 5);
   const auto& qkv = table.find("blocks.0.attn.qkv.weight");
@@ -77,7 +86,7 @@ TEST(Init, FollowsModelMd) {
 
 TEST(Init, DoesNotDependOnWhichTableHoldsTheParameter) {
   MemoryTracker tracker;
-  const ModelConfig config = small_options(0).model;
+  const ModelConfig config = small_options(0).options.model;
   ParameterTable block_only(tracker, unit_parameter_specs(config, 2));
   std::vector<ParameterSpec> all;
   for (int unit = 0; unit < unit_count(config); ++unit) {
@@ -120,11 +129,11 @@ TEST(Trainer, MicroBatchesGiveTheSameSteps) {
 }
 
 TEST(Trainer, DropoutChangesTheStepAndSeedMatters) {
-  TrainOptions no_dropout = small_options(0);
-  no_dropout.model.dropout = 0.0f;
+  SmallRun no_dropout = small_options(0);
+  no_dropout.options.model.dropout = 0.0f;
   EXPECT_NE(train(small_options(0), 1).losses[0], train(no_dropout, 1).losses[0]);
-  TrainOptions other_seed = small_options(0);
-  other_seed.seed = 100;
+  SmallRun other_seed = small_options(0);
+  other_seed.options.seed = 100;
   EXPECT_NE(train(small_options(0), 1).losses[0], train(other_seed, 1).losses[0]);
 }
 

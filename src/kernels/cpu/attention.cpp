@@ -1,5 +1,6 @@
 #include "kernels/attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -10,33 +11,79 @@ namespace paratrain::kernels {
 
 namespace {
 
-// Row `query` of a causal softmax: entries 0..query are normalised in place,
-// entries above the diagonal set to zero.
-void causal_softmax_row(float* row, int query, int seq_len) {
+// Row `query` of a causal softmax over the scores [0, row_end) that its row
+// block computed (row_end > query): entries 0..query are normalised in place,
+// the rest of the row set to zero. The loops run to row_end with a mask rather
+// than stopping at query, so they vectorise without a scalar tail.
+void causal_softmax_row(float* row, int query, int row_end, int seq_len) {
   float max_score = row[0];
   for (int key = 1; key <= query; ++key) max_score = std::fmax(max_score, row[key]);
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int key = 0; key <= query; ++key) {
-    row[key] = std::exp(row[key] - max_score);
-    sum += row[key];
+#pragma omp simd
+  for (int key = 0; key < row_end; ++key) {
+    row[key] = key <= query ? std::exp(row[key] - max_score) : 0.0f;
   }
+  float sum = 0.0f;  // a plain loop: GCC 12 stops vectorising `omp simd reduction` loops with calls
+  for (int key = 0; key < row_end; ++key) sum += row[key];
   const float inv_sum = 1.0f / sum;
 #pragma omp simd
-  for (int key = 0; key <= query; ++key) row[key] *= inv_sum;
-  std::memset(row + query + 1, 0, sizeof(float) * (seq_len - query - 1));
+  for (int key = 0; key < row_end; ++key) row[key] *= inv_sum;
+  std::memset(row + row_end, 0, sizeof(float) * (seq_len - row_end));
 }
 
-// Copies probs (T, T) to `dropped` and applies head `global_head`'s dropout masks.
-const float* dropped_probs(const float* probs, const DropoutKey& dropout, uint32_t sample,
-                           int global_head, int seq_len, float* dropped) {
-  if (!dropout.active()) return probs;
-  std::memcpy(dropped, probs, sizeof(float) * seq_len * seq_len);
-  for (int query = 0; query < seq_len; ++query) {
-    dropout_row(dropout, sample, query, static_cast<uint32_t>(global_head * seq_len), query + 1,
-                dropped + static_cast<size_t>(query) * seq_len);
+// dropped[0, row_end) = probs[0, row_end) of row `query`, then head
+// `global_head`'s dropout mask on the causal part 0..query.
+void dropped_row(const float* probs_row, const DropoutKey& dropout, uint32_t sample,
+                 int global_head, int query, int row_end, int seq_len, float* dropped_row_out) {
+  std::memcpy(dropped_row_out, probs_row, sizeof(float) * row_end);
+  dropout_row(dropout, sample, query, static_cast<uint32_t>(global_head * seq_len), query + 1,
+              dropped_row_out);
+}
+
+// Causal blocking: query rows are taken kQueryBlock at a time, and block
+// [row0, row0 + rows) only meets keys 0 .. row0 + rows - 1; the (T, T) score
+// and probability matrices are exact zeros above the diagonal, so the skipped
+// products add nothing. With T = 128 this does 10 of the 16 block products.
+constexpr int kQueryBlock = 32;
+
+// One past the last key that the row block of `query` multiplies.
+int block_end(int query, int seq_len) {
+  return std::min((query / kQueryBlock + 1) * kQueryBlock, seq_len);
+}
+
+// scores[rows, 0..row0+rows) = scale * q[rows] k^T, a row block at a time. ld: qkv's leading dim.
+void causal_scores(const float* q, const float* k, int ld_q, int ld_k, float scale, int seq_len,
+                   int head_dim, float* scores) {
+  for (int row0 = 0; row0 < seq_len; row0 += kQueryBlock) {
+    const int rows = std::min(kQueryBlock, seq_len - row0);
+    gemm(Trans::kNo, Trans::kYes, rows, row0 + rows, head_dim, scale,
+         q + static_cast<size_t>(row0) * ld_q, ld_q, k, ld_k, 0.0f,
+         scores + static_cast<size_t>(row0) * seq_len, seq_len);
   }
-  return dropped;
+}
+
+// out = alpha * att v with att (T, T) lower triangular: each row block only
+// multiplies the keys at or before it.
+void causal_att_times(const float* att, const float* v, int ld_v, float alpha, int seq_len,
+                      int head_dim, float* out, int ld_out) {
+  for (int row0 = 0; row0 < seq_len; row0 += kQueryBlock) {
+    const int rows = std::min(kQueryBlock, seq_len - row0);
+    gemm(Trans::kNo, Trans::kNo, rows, head_dim, row0 + rows, alpha,
+         att + static_cast<size_t>(row0) * seq_len, seq_len, v, ld_v, 0.0f,
+         out + static_cast<size_t>(row0) * ld_out, ld_out);
+  }
+}
+
+// out = alpha * att^T x with att (T, T) lower triangular: rows [key0, key0 + keys)
+// of out only gather queries key0 .. T - 1.
+void causal_att_transposed_times(const float* att, const float* x, int ld_x, float alpha,
+                                 int seq_len, int head_dim, float* out, int ld_out) {
+  for (int key0 = 0; key0 < seq_len; key0 += kQueryBlock) {
+    const int keys = std::min(kQueryBlock, seq_len - key0);
+    gemm(Trans::kYes, Trans::kNo, keys, head_dim, seq_len - key0, alpha,
+         att + static_cast<size_t>(key0) * seq_len + key0, seq_len,
+         x + static_cast<size_t>(key0) * ld_x, ld_x, 0.0f, out + static_cast<size_t>(key0) * ld_out,
+         ld_out);
+  }
 }
 
 }  // namespace
@@ -54,16 +101,26 @@ void attention_forward(const float* qkv, const AttentionShape& shape, const Drop
       const float* v = q + 2 * width;
       float* head_probs =
           probs + (static_cast<size_t>(sample_idx) * shape.heads + head_idx) * seq_len * seq_len;
-      gemm(Trans::kNo, Trans::kYes, seq_len, seq_len, head_dim, scale, q, qkv_ld, k, qkv_ld, 0.0f,
-           head_probs, seq_len);
-      for (int query = 0; query < seq_len; ++query) {
-        causal_softmax_row(head_probs + static_cast<size_t>(query) * seq_len, query, seq_len);
-      }
-      const float* att = dropped_probs(head_probs, dropout, first_sample + sample_idx,
-                                       shape.head_offset + head_idx, seq_len, scratch);
       float* head_out = out + static_cast<size_t>(sample_idx) * seq_len * width + head_idx * head_dim;
-      gemm(Trans::kNo, Trans::kNo, seq_len, head_dim, seq_len, 1.0f, att, seq_len, v, qkv_ld, 0.0f,
-           head_out, width);
+      // Dropped probabilities go to scratch; without dropout att is probs itself.
+      float* att = dropout.active() ? scratch : head_probs;
+      for (int row0 = 0; row0 < seq_len; row0 += kQueryBlock) {
+        const int row_end = std::min(row0 + kQueryBlock, seq_len);
+        float* block_probs = head_probs + static_cast<size_t>(row0) * seq_len;
+        float* block_att = att + static_cast<size_t>(row0) * seq_len;
+        gemm(Trans::kNo, Trans::kYes, row_end - row0, row_end, head_dim, scale,
+             q + static_cast<size_t>(row0) * qkv_ld, qkv_ld, k, qkv_ld, 0.0f, block_probs, seq_len);
+        for (int query = row0; query < row_end; ++query) {
+          float* probs_row = head_probs + static_cast<size_t>(query) * seq_len;
+          causal_softmax_row(probs_row, query, row_end, seq_len);
+          if (dropout.active()) {
+            dropped_row(probs_row, dropout, first_sample + sample_idx, shape.head_offset + head_idx,
+                        query, row_end, seq_len, att + static_cast<size_t>(query) * seq_len);
+          }
+        }
+        gemm(Trans::kNo, Trans::kNo, row_end - row0, head_dim, row_end, 1.0f, block_att, seq_len, v,
+             qkv_ld, 0.0f, head_out + static_cast<size_t>(row0) * width, width);
+      }
     }
   }
 }
@@ -74,7 +131,7 @@ void attention_backward(const float* dout, const float* qkv, const float* probs,
   const int seq_len = shape.seq_len, head_dim = shape.head_dim, width = shape.width();
   const int qkv_ld = 3 * width;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  float* dropped = scratch;                                   // (T, T)
+  float* dropped = scratch;                                           // (T, T)
   float* dscores = scratch + static_cast<size_t>(seq_len) * seq_len;  // (T, T)
   for (int sample_idx = 0; sample_idx < shape.samples; ++sample_idx) {
     const size_t qkv_offset = static_cast<size_t>(sample_idx) * seq_len * qkv_ld;
@@ -91,30 +148,40 @@ void attention_backward(const float* dout, const float* qkv, const float* probs,
           dout + static_cast<size_t>(sample_idx) * seq_len * width + head_idx * head_dim;
       const float* head_probs =
           probs + (static_cast<size_t>(sample_idx) * shape.heads + head_idx) * seq_len * seq_len;
-      const float* att = dropped_probs(head_probs, dropout, sample, global_head, seq_len, dropped);
+      // att = dropout(probs); row block ends bound what the products below read.
+      const float* att = head_probs;
+      if (dropout.active()) {
+        for (int query = 0; query < seq_len; ++query) {
+          dropped_row(head_probs + static_cast<size_t>(query) * seq_len, dropout, sample,
+                      global_head, query, block_end(query, seq_len), seq_len,
+                      dropped + static_cast<size_t>(query) * seq_len);
+        }
+        att = dropped;
+      }
       // dv = att^T dout; d att = dout v^T
-      gemm(Trans::kYes, Trans::kNo, seq_len, head_dim, seq_len, 1.0f, att, seq_len, d_head_out,
-           width, 0.0f, dv, qkv_ld);
-      gemm(Trans::kNo, Trans::kYes, seq_len, seq_len, head_dim, 1.0f, d_head_out, width, v, qkv_ld,
-           0.0f, dscores, seq_len);
-      // Through dropout (same mask) and the softmax: ds = p * (dp - sum(dp * p)).
+      causal_att_transposed_times(att, d_head_out, width, 1.0f, seq_len, head_dim, dv, qkv_ld);
+      causal_scores(d_head_out, v, width, qkv_ld, 1.0f, seq_len, head_dim, dscores);
+      // Through dropout (mask m, att = m p) and the softmax:
+      //   ds = p * (m dp - sum(m dp * p)) = att * dp - p * sum(att * dp),
+      // so the mask is not drawn again: att already carries it. att and p are
+      // zero above the diagonal, so ds is too, up to the row block's end (the
+      // last column the products below read).
       for (int query = 0; query < seq_len; ++query) {
+        const int row_end = block_end(query, seq_len);
         float* ds_row = dscores + static_cast<size_t>(query) * seq_len;
         const float* p_row = head_probs + static_cast<size_t>(query) * seq_len;
-        dropout_row(dropout, sample, query, static_cast<uint32_t>(global_head * seq_len), query + 1,
-                    ds_row);
+        const float* att_row = att + static_cast<size_t>(query) * seq_len;
         float dot = 0.0f;
 #pragma omp simd reduction(+ : dot)
-        for (int key = 0; key <= query; ++key) dot += ds_row[key] * p_row[key];
+        for (int key = 0; key < row_end; ++key) dot += ds_row[key] * att_row[key];
 #pragma omp simd
-        for (int key = 0; key <= query; ++key) ds_row[key] = p_row[key] * (ds_row[key] - dot);
-        std::memset(ds_row + query + 1, 0, sizeof(float) * (seq_len - query - 1));
+        for (int key = 0; key < row_end; ++key) {
+          ds_row[key] = att_row[key] * ds_row[key] - p_row[key] * dot;
+        }
       }
       // scores = scale q k^T: dq = scale ds k, dk = scale ds^T q
-      gemm(Trans::kNo, Trans::kNo, seq_len, head_dim, seq_len, scale, dscores, seq_len, k, qkv_ld,
-           0.0f, dq, qkv_ld);
-      gemm(Trans::kYes, Trans::kNo, seq_len, head_dim, seq_len, scale, dscores, seq_len, q, qkv_ld,
-           0.0f, dk, qkv_ld);
+      causal_att_times(dscores, k, qkv_ld, scale, seq_len, head_dim, dq, qkv_ld);
+      causal_att_transposed_times(dscores, q, qkv_ld, scale, seq_len, head_dim, dk, qkv_ld);
     }
   }
 }

@@ -1,0 +1,20 @@
+#include "cli/run_output.h"
+
+#include "metrics/trace.h"
+
+namespace paratrain {
+
+std::string rank_label(const ProcessGrid& grid) {
+  const GridCoord& coord = grid.coord();
+  return "rank " + std::to_string(grid.world_rank()) + " (dp " + std::to_string(coord.dp) +
+         ", pp " + std::to_string(coord.pp) + ", tp " + std::to_string(coord.tp) + ")";
+}
+
+void write_run_trace(const std::string& path, const ProcessGrid& grid, const Timeline& timeline,
+                     double origin) {
+  const auto all = grid.world().gather_strings(
+      trace_events(timeline, grid.world_rank(), rank_label(grid), origin), 0);
+  if (grid.world_rank() == 0) write_trace(path, all);
+}
+
+}  // namespace paratrain

@@ -1,0 +1,48 @@
+#include "metrics/trace.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace paratrain {
+
+std::string trace_events(const Timeline& timeline, int rank, const std::string& rank_label,
+                         double origin) {
+  std::string out = nlohmann::json{{"name", "thread_name"},
+                                   {"ph", "M"},
+                                   {"pid", 0},
+                                   {"tid", rank},
+                                   {"args", {{"name", rank_label}}}}
+                        .dump();
+  for (const auto& event : timeline.events()) {
+    std::string name = event_kind_name(event.kind);
+    if (event.micro_batch >= 0) {
+      name += " mb" + std::to_string(event.micro_batch);
+      if (event.chunk > 0) name += " c" + std::to_string(event.chunk);
+    }
+    nlohmann::json item = {{"name", name},
+                           {"cat", event_kind_name(event.kind)},
+                           {"ph", "X"},
+                           {"pid", 0},
+                           {"tid", rank},
+                           {"ts", (event.begin - origin) * 1e6},
+                           {"dur", (event.end - event.begin) * 1e6},
+                           {"args", {{"step", event.step}, {"micro_batch", event.micro_batch}, {"chunk", event.chunk}}}};
+    out += "," + item.dump();
+  }
+  return out;
+}
+
+void write_trace(const std::string& path, const std::vector<std::string>& per_rank_events) {
+  std::ofstream out(path);
+  if (!out) throw UsageError("--trace: cannot write " + path);
+  out << "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [";
+  for (size_t rank = 0; rank < per_rank_events.size(); ++rank) {
+    out << (rank ? "," : "") << per_rank_events[rank];
+  }
+  out << "]}\n";
+  PT_CHECK(out.good(), "failed writing " + path);
+}
+
+}  // namespace paratrain

@@ -1,0 +1,46 @@
+#include "parallel/gradient_buckets.h"
+
+namespace paratrain {
+
+GradientBuckets::GradientBuckets(ModelChunk& chunk, const Communicator& data_parallel,
+                                 size_t bucket_bytes, Timeline& timeline)
+    : chunk_(chunk), comm_(data_parallel), timeline_(timeline) {
+  // Group whole units from the last one down until a bucket holds enough bytes.
+  Bucket current;
+  bool open = false;
+  for (int unit_idx = chunk.unit_end() - 1; unit_idx >= chunk.unit_begin(); --unit_idx) {
+    const auto range = chunk.unit_elements(unit_idx);
+    if (!open) {
+      current = Bucket{};
+      current.end = range.end;
+      open = true;
+    }
+    current.begin = range.begin;
+    current.lowest_unit = unit_idx;
+    if ((current.end - current.begin) * sizeof(float) >= bucket_bytes) {
+      buckets_.push_back(std::move(current));
+      open = false;
+    }
+  }
+  if (open) buckets_.push_back(std::move(current));
+}
+
+void GradientBuckets::on_unit_done(int unit_index) {
+  for (auto& bucket : buckets_) {
+    if (bucket.lowest_unit != unit_index) {
+      if (bucket.request.active()) bucket.request.test();  // lets MPI progress the others
+      continue;
+    }
+    bucket.request = comm_.iall_reduce_sum(chunk_.params().grads() + bucket.begin,
+                                           bucket.end - bucket.begin);
+  }
+}
+
+void GradientBuckets::finish(uint32_t step) {
+  ScopedEvent event(timeline_, EventKind::kAllReduce, step);
+  for (auto& bucket : buckets_) {
+    if (bucket.request.active()) bucket.request.wait();
+  }
+}
+
+}  // namespace paratrain

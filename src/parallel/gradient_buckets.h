@@ -1,0 +1,42 @@
+#pragma once
+// Data parallelism's gradient exchange: the gradients of a chunk are summed
+// over the data-parallel group in buckets (runs of whole units, at least
+// bucket_bytes each), each started with a non-blocking all-reduce as soon as
+// backward has produced its final values, so the exchange hides behind the
+// backward of the units below it. The optimizer steps after finish().
+//
+// A sum, not a mean: every replica's loss is already scaled by 1 / (global
+// B * T), so the sum of the replicas' gradients is the gradient of the
+// global batch's mean loss.
+#include <vector>
+
+#include "comm/communicator.h"
+#include "metrics/timeline.h"
+#include "model/chunk.h"
+
+namespace paratrain {
+
+class GradientBuckets {
+ public:
+  GradientBuckets(ModelChunk& chunk, const Communicator& data_parallel, size_t bucket_bytes,
+                  Timeline& timeline);
+
+  // Unit `unit_index` has finished its last backward of the step.
+  void on_unit_done(int unit_index);
+  // Waits for every bucket; the time blocked is the exposed communication.
+  void finish(uint32_t step);
+  int bucket_count() const { return static_cast<int>(buckets_.size()); }
+
+ private:
+  struct Bucket {
+    int lowest_unit = 0;      // the bucket is complete when this unit is done
+    size_t begin = 0, end = 0;  // elements of the chunk's gradient array
+    Request request;
+  };
+  ModelChunk& chunk_;
+  const Communicator& comm_;
+  Timeline& timeline_;
+  std::vector<Bucket> buckets_;  // in backward order: the last units first
+};
+
+}  // namespace paratrain

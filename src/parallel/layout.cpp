@@ -1,0 +1,128 @@
+#include "parallel/layout.h"
+
+#include <algorithm>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace paratrain {
+
+namespace {
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw UsageError(message);
+}
+
+std::string str(long value) { return std::to_string(value); }
+
+// Forward FLOPs per token of one block and of the head, in block units.
+double head_cost_in_blocks(const ModelConfig& model) {
+  const double d = model.d_model, t = model.seq_len;
+  const double block = 2.0 * (4 * d * d + 2 * model.ffn_mult * d * d) + 4.0 * t * d;
+  const double head = 2.0 * model.vocab_size * d + 5.0 * model.vocab_size;  // matmul + softmax
+  return head / block;
+}
+
+}  // namespace
+
+std::string Layout::to_json() const {
+  return nlohmann::json{{"dp", grid.dp},
+                        {"pp", grid.pp},
+                        {"tp", grid.tp},
+                        {"micro_batch", micro_batch},
+                        {"schedule", schedule_kind_name(schedule)},
+                        {"virtual_stages", virtual_stages},
+                        {"partition", partition},
+                        {"bucket_bytes", bucket_bytes}}
+      .dump();
+}
+
+void check_layout(const ModelConfig& model, const Layout& layout, int world_size) {
+  check_grid(layout.grid, world_size);
+  require(layout.grid.tp == 1, "--tp > 1 is not supported yet (tensor parallelism is issue 4)");
+  require(model.batch_size % layout.grid.dp == 0,
+          "--batch-size (" + str(model.batch_size) + ") must be divisible by --dp (" +
+              str(layout.grid.dp) + ")");
+  require(layout.micro_batch >= 0, "--micro-batch must be >= 0");
+  const int replica = layout.replica_batch(model);
+  require(replica % layout.micro_batch_size(model) == 0,
+          "--micro-batch (" + str(layout.micro_batch) + ") must divide the batch of a replica (" +
+              str(replica) + " = --batch-size / --dp)");
+  require(layout.virtual_stages >= 1, "--virtual-stages must be at least 1");
+  require(layout.model_stages() <= model.n_layers,
+          "--pp x --virtual-stages (" + str(layout.model_stages()) +
+              ") must not exceed --n-layers (" + str(model.n_layers) + "): every stage needs a block");
+  check_pipeline_shape(layout.schedule, layout.pipeline_shape(model));
+  require(layout.bucket_bytes >= 4, "--bucket-mb must be positive");
+  if (!layout.partition.empty()) stage_partition(model, layout);  // checks it
+}
+
+std::vector<int> stage_partition(const ModelConfig& model, const Layout& layout) {
+  const int stages = layout.model_stages(), blocks = model.n_layers;
+  if (!layout.partition.empty()) {
+    require(static_cast<int>(layout.partition.size()) == stages,
+            "--partition needs one block count per model stage (" + str(stages) + " = --pp x --virtual-stages), got " +
+                str(static_cast<long>(layout.partition.size())));
+    for (int count : layout.partition) require(count >= 1, "--partition: every stage needs at least one block");
+    require(std::accumulate(layout.partition.begin(), layout.partition.end(), 0) == blocks,
+            "--partition must add up to --n-layers (" + str(blocks) + ")");
+    return layout.partition;
+  }
+  // Minimise the largest stage cost over contiguous splits (dynamic programme
+  // over (stages used, blocks used)); embedding cost is negligible next to a block.
+  const double head = head_cost_in_blocks(model);
+  auto cost = [&](int stage, int first_block, int end_block) {
+    return (end_block - first_block) + (stage == stages - 1 ? head : 0.0);
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<std::vector<double>> best(stages + 1, std::vector<double>(blocks + 1, inf));
+  std::vector<std::vector<int>> cut(stages + 1, std::vector<int>(blocks + 1, 0));
+  best[0][0] = 0;
+  for (int stage = 1; stage <= stages; ++stage) {
+    for (int used = stage; used <= blocks; ++used) {
+      for (int prev = stage - 1; prev < used; ++prev) {
+        const double value = std::max(best[stage - 1][prev], cost(stage - 1, prev, used));
+        if (value < best[stage][used] - 1e-12) {
+          best[stage][used] = value;
+          cut[stage][used] = prev;
+        }
+      }
+    }
+  }
+  std::vector<int> counts(stages);
+  for (int stage = stages, used = blocks; stage > 0; --stage) {
+    counts[stage - 1] = used - cut[stage][used];
+    used = cut[stage][used];
+  }
+  return counts;
+}
+
+UnitRange stage_units(const ModelConfig& model, const std::vector<int>& partition, int stage) {
+  const int first_block = std::accumulate(partition.begin(), partition.begin() + stage, 0);
+  UnitRange range{1 + first_block, 1 + first_block + partition[stage]};
+  if (stage == 0) range.begin = 0;                                      // with the embedding
+  if (stage == static_cast<int>(partition.size()) - 1) range.end = model.n_layers + 2;  // and the head
+  return range;
+}
+
+std::vector<int> parse_partition(const std::string& text) {
+  std::vector<int> counts;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    try {
+      size_t used = 0;
+      counts.push_back(std::stoi(item, &used));
+      require(used == item.size(), "");
+    } catch (const std::exception&) {
+      throw UsageError("--partition must be a comma-separated list of block counts (got '" + text + "')");
+    }
+  }
+  require(!counts.empty(), "--partition must not be empty");
+  return counts;
+}
+
+}  // namespace paratrain

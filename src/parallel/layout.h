@@ -1,0 +1,55 @@
+#pragma once
+// A parallel layout: how the model's units and the batch are spread over the
+// ranks (DESIGN.md principle 1). Sequential is dp = pp = tp = 1.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "comm/process_grid.h"
+#include "model/config.h"
+#include "parallel/schedule.h"
+
+namespace paratrain {
+
+struct Layout {
+  GridShape grid;
+  int micro_batch = 0;        // samples per micro-batch; 0: the replica's whole batch
+  ScheduleKind schedule = ScheduleKind::kOneFOneB;
+  int virtual_stages = 1;
+  std::vector<int> partition;  // blocks per model stage; empty: balanced by modelled cost
+  size_t bucket_bytes = 4u << 20;  // data-parallel gradient bucket size
+
+  int replica_batch(const ModelConfig& model) const { return model.batch_size / grid.dp; }
+  int micro_batch_size(const ModelConfig& model) const {
+    return micro_batch > 0 ? micro_batch : replica_batch(model);
+  }
+  int micro_batches(const ModelConfig& model) const {
+    return replica_batch(model) / micro_batch_size(model);
+  }
+  int model_stages() const { return grid.pp * virtual_stages; }
+  PipelineShape pipeline_shape(const ModelConfig& model) const {
+    return {grid.pp, micro_batches(model), virtual_stages};
+  }
+  std::string to_json() const;
+};
+
+// Refuses, with a UsageError naming the flag and the rule, every layout that
+// does not fit the model and the world: world size, batch splits, stages vs
+// blocks, the schedule's own rules, the partition. Checks no MPI state.
+void check_layout(const ModelConfig& model, const Layout& layout, int world_size);
+
+// Blocks per model stage. Given by hand, it is checked; otherwise chosen to
+// minimise the costliest stage, with the embedding on the first stage and
+// ln_f + lm_head + loss on the last (their cost modelled in FLOPs).
+std::vector<int> stage_partition(const ModelConfig& model, const Layout& layout);
+
+// The units [begin, end) of model stage `stage` (0 = Embed, 1..L blocks, L+1 Head).
+struct UnitRange {
+  int begin = 0, end = 0;
+};
+UnitRange stage_units(const ModelConfig& model, const std::vector<int>& partition, int stage);
+
+// "2,3,3" -> {2, 3, 3}; UsageError for anything else.
+std::vector<int> parse_partition(const std::string& text);
+
+}  // namespace paratrain

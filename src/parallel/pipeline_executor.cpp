@@ -1,0 +1,134 @@
+#include "parallel/pipeline_executor.h"
+
+#include <cstring>
+
+#include "core/error.h"
+
+namespace paratrain {
+
+int PipelineExecutor::slots_needed(const RankSchedule& schedule, int chunk) {
+  return std::max(1, peak_in_flight(schedule, chunk));
+}
+
+PipelineExecutor::PipelineExecutor(std::vector<ModelChunk*> chunks, const PipelineShape& shape,
+                                   int pp_rank, const Communicator& pipeline,
+                                   RankSchedule schedule, MemoryTracker& tracker,
+                                   Timeline& timeline, size_t activation_elements)
+    : shape_(shape),
+      pp_rank_(pp_rank),
+      pipeline_(pipeline),
+      schedule_(std::move(schedule)),
+      timeline_(timeline),
+      activation_elements_(activation_elements) {
+  PT_CHECK(static_cast<int>(chunks.size()) == shape.virtual_stages, "one chunk per virtual stage");
+  states_.resize(chunks.size());
+  for (int chunk_idx = 0; chunk_idx < shape.virtual_stages; ++chunk_idx) {
+    ChunkState& state = states_[chunk_idx];
+    state.chunk = chunks[chunk_idx];
+    state.model_stage = model_stage(shape, pp_rank, chunk_idx);
+    const int slots = slots_needed(schedule_, chunk_idx);
+    state.slot_of.assign(shape.micro_batches, -1);
+    for (int slot = slots - 1; slot >= 0; --slot) state.free_slots.push_back(slot);
+    state.activation_sends.resize(slots);
+    state.gradient_sends.resize(slots);
+    if (state.model_stage > 0) {
+      for (int slot = 0; slot < slots; ++slot) {
+        state.gradient_out.emplace_back(tracker, MemoryCategory::kComm, activation_elements);
+      }
+    }
+  }
+  for (int action_idx = 0; action_idx < static_cast<int>(schedule_.size()); ++action_idx) {
+    const Action& action = schedule_[action_idx];
+    if (action.kind == ActionKind::kBackward) states_[action.chunk].last_backward = action_idx;
+  }
+}
+
+int PipelineExecutor::peer_of(int stage) const { return rank_of_model_stage(shape_, stage); }
+
+int PipelineExecutor::tag(int micro_batch, int stage, bool gradient) const {
+  return (micro_batch * shape_.model_stages() + stage) * 2 + (gradient ? 1 : 0);
+}
+
+void PipelineExecutor::run_step(const StepContext& ctx, const BatchOf& batch_of,
+                                const OnFinalGradient& on_final_gradient) {
+  for (int action_idx = 0; action_idx < static_cast<int>(schedule_.size()); ++action_idx) {
+    const Action& action = schedule_[action_idx];
+    const MicroBatchView batch = batch_of(action.micro_batch);
+    if (action.kind == ActionKind::kForward) {
+      forward(ctx, action, batch);
+    } else {
+      backward(ctx, action, batch, action_idx == states_[action.chunk].last_backward,
+               on_final_gradient);
+    }
+  }
+  // Sends still in flight must land before their buffers are written again.
+  ScopedEvent event(timeline_, EventKind::kSend, ctx.step);
+  for (auto& state : states_) {
+    for (auto& request : state.activation_sends) request.wait();
+    for (auto& request : state.gradient_sends) request.wait();
+  }
+}
+
+void PipelineExecutor::forward(const StepContext& ctx, const Action& action,
+                               const MicroBatchView& batch) {
+  ChunkState& state = states_[action.chunk];
+  PT_CHECK(!state.free_slots.empty(), "no free activation slot: the schedule exceeds its peak");
+  const int slot = state.free_slots.back();
+  state.free_slots.pop_back();
+  state.slot_of[action.micro_batch] = slot;
+  const int stage = state.model_stage;
+  if (stage > 0) {
+    ScopedEvent event(timeline_, EventKind::kRecv, ctx.step, action.micro_batch, action.chunk);
+    pipeline_.recv(state.chunk->input(slot), activation_elements_, peer_of(stage - 1),
+                   tag(action.micro_batch, stage, false));
+  }
+  if (state.activation_sends[slot].active()) {
+    ScopedEvent event(timeline_, EventKind::kSend, ctx.step, action.micro_batch, action.chunk);
+    state.activation_sends[slot].wait();
+  }
+  {
+    ScopedEvent event(timeline_, EventKind::kForward, ctx.step, action.micro_batch, action.chunk);
+    state.chunk->forward(ctx, batch, slot);
+  }
+  if (stage < shape_.model_stages() - 1) {
+    state.activation_sends[slot] =
+        pipeline_.isend(state.chunk->output(slot), activation_elements_, peer_of(stage + 1),
+                        tag(action.micro_batch, stage + 1, false));
+  }
+}
+
+void PipelineExecutor::backward(const StepContext& ctx, const Action& action,
+                                const MicroBatchView& batch, bool final_gradient,
+                                const OnFinalGradient& on_final_gradient) {
+  ChunkState& state = states_[action.chunk];
+  const int slot = state.slot_of[action.micro_batch];
+  PT_CHECK(slot >= 0, "backward of a micro-batch that was not forwarded");
+  const int stage = state.model_stage;
+  if (stage < shape_.model_stages() - 1) {
+    ScopedEvent event(timeline_, EventKind::kRecv, ctx.step, action.micro_batch, action.chunk);
+    pipeline_.recv(state.chunk->grad_output(), activation_elements_, peer_of(stage + 1),
+                   tag(action.micro_batch, stage, true));
+  }
+  {
+    ScopedEvent event(timeline_, EventKind::kBackward, ctx.step, action.micro_batch, action.chunk);
+    std::function<void(int)> after_unit;
+    if (final_gradient && on_final_gradient) {
+      after_unit = [&](int unit) { on_final_gradient(action.chunk, unit); };
+    }
+    state.chunk->backward(ctx, batch, slot, after_unit);
+  }
+  if (stage > 0) {
+    if (state.gradient_sends[slot].active()) {
+      ScopedEvent event(timeline_, EventKind::kSend, ctx.step, action.micro_batch, action.chunk);
+      state.gradient_sends[slot].wait();
+    }
+    float* out = state.gradient_out[slot].data();
+    std::memcpy(out, state.chunk->grad_input(), sizeof(float) * activation_elements_);
+    state.gradient_sends[slot] = pipeline_.isend(out, activation_elements_, peer_of(stage - 1),
+                                                 tag(action.micro_batch, stage - 1, true));
+  }
+  state.slot_of[action.micro_batch] = -1;
+  state.free_slots.push_back(slot);
+}
+
+}  // namespace paratrain

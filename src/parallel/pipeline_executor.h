@@ -1,0 +1,59 @@
+#pragma once
+// Runs one rank's list of pipeline actions (DESIGN.md principle 3): any
+// schedule's list, with the receives its actions need and the non-blocking
+// sends they imply. Activations and their gradients travel between model
+// stage s and s + 1, whichever ranks hold them.
+#include <functional>
+#include <vector>
+
+#include "comm/communicator.h"
+#include "core/memory.h"
+#include "metrics/timeline.h"
+#include "model/chunk.h"
+#include "parallel/schedule.h"
+
+namespace paratrain {
+
+class PipelineExecutor {
+ public:
+  // chunks[c] is this rank's chunk c (model stage c * p + pp_rank).
+  PipelineExecutor(std::vector<ModelChunk*> chunks, const PipelineShape& shape, int pp_rank,
+                   const Communicator& pipeline, RankSchedule schedule, MemoryTracker& tracker,
+                   Timeline& timeline, size_t activation_elements);
+
+  using BatchOf = std::function<MicroBatchView(int micro_batch)>;
+  // Called with (chunk, unit) when a unit's gradients are final for the step.
+  using OnFinalGradient = std::function<void(int chunk, int unit)>;
+  void run_step(const StepContext& ctx, const BatchOf& batch_of,
+                const OnFinalGradient& on_final_gradient);
+
+  // Activation slots each chunk needs: the schedule's peak in-flight micro-batches.
+  static int slots_needed(const RankSchedule& schedule, int chunk);
+
+ private:
+  struct ChunkState {
+    ModelChunk* chunk = nullptr;
+    int model_stage = 0;
+    int last_backward = -1;              // index in the schedule of the chunk's last backward
+    std::vector<int> slot_of;            // micro-batch -> slot, -1 when not in flight
+    std::vector<int> free_slots;
+    std::vector<Request> activation_sends;  // per slot: output(slot) on its way
+    std::vector<Request> gradient_sends;    // per slot: gradient_out[slot] on its way
+    std::vector<Buffer<float>> gradient_out;  // per slot: d loss / d input, being sent
+  };
+  void forward(const StepContext& ctx, const Action& action, const MicroBatchView& batch);
+  void backward(const StepContext& ctx, const Action& action, const MicroBatchView& batch,
+                bool final_gradient, const OnFinalGradient& on_final_gradient);
+  int peer_of(int model_stage) const;  // pipeline rank holding a model stage
+  int tag(int micro_batch, int model_stage, bool gradient) const;
+
+  PipelineShape shape_;
+  int pp_rank_;
+  const Communicator& pipeline_;
+  RankSchedule schedule_;
+  Timeline& timeline_;
+  size_t activation_elements_;  // (micro_batch, T, D)
+  std::vector<ChunkState> states_;
+};
+
+}  // namespace paratrain

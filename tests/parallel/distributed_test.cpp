@@ -1,0 +1,201 @@
+// Every layout trains the same model as the sequential run (with dropout on),
+// passes verify, and refuses what does not fit; a failing rank ends the job.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <regex>
+#include <vector>
+
+#include "../cli/run_command.h"
+#include "io/safetensors.h"
+
+namespace paratrain {
+
+using testing::CommandResult;
+using testing::run_command;
+
+namespace {
+
+// Four blocks so that pp = 2 x 2 virtual stages fits; B = 8 splits every way.
+const std::string kConfig =
+    "--vocab-size 64 --seq-len 16 --d-model 32 --n-heads 4 --n-layers 4 --ffn-mult 4 "
+    "--batch-size 8 --dropout 0.1 --lr 1e-3 --seed 11";
+constexpr int kSteps = 5;
+constexpr double kLr = 1e-3;
+
+// -q: mpirun's own epilogue on a non-zero exit would add lines to the output.
+CommandResult mpirun(int ranks, const std::string& arguments, const std::string& mpi_flags = "-q") {
+  return run_command(std::string(PARATRAIN_MPIEXEC) + " --allow-run-as-root --oversubscribe " +
+                     mpi_flags + " -np " + std::to_string(ranks) + " " + PARATRAIN_BINARY + " " +
+                     arguments);
+}
+
+std::vector<double> losses_of(const std::string& output) {
+  std::vector<double> losses;
+  const std::regex line(R"(step (\d+) \| loss ([0-9.]+) \|)");
+  for (std::sregex_iterator it(output.begin(), output.end(), line), end; it != end; ++it) {
+    losses.push_back(std::stod((*it)[2]));
+  }
+  return losses;
+}
+
+struct TrainedRun {
+  std::vector<double> losses;
+  std::string params_path;
+};
+
+TrainedRun train(int ranks, const std::string& name, const std::string& layout) {
+  TrainedRun run;
+  run.params_path = std::string(::testing::TempDir()) + "paratrain_" + name + ".safetensors";
+  const auto result = mpirun(ranks, "train " + kConfig + " " + layout + " --steps " +
+                                        std::to_string(kSteps) + " --save-params " + run.params_path);
+  EXPECT_EQ(result.exit_code, 0) << name << "\n" << result.output;
+  run.losses = losses_of(result.output);
+  EXPECT_EQ(run.losses.size(), size_t(kSteps)) << result.output;
+  return run;
+}
+
+const TrainedRun& sequential() {
+  static const TrainedRun run = train(1, "sequential", "");
+  return run;
+}
+
+// Why these tolerances: a layout changes only the order of float sums (the
+// data-parallel all-reduce adds the replicas' partial gradients, micro-batches
+// accumulate one after another), so gradients differ from the sequential
+// run's by float rounding, ~1e-7 relative; the losses then agree to ~1e-6.
+// AdamW's first steps move an element by about lr * g / (|g| + eps), which
+// for an element whose true gradient is ~0 (e.g. the K rows of qkv.bias) turns
+// rounding noise into up to 2 lr a step; every other element agrees to 1e-5.
+void expect_same_training(const TrainedRun& run, const std::string& name) {
+  const TrainedRun& seq = sequential();
+  ASSERT_EQ(run.losses.size(), seq.losses.size()) << name;
+  for (size_t step = 0; step < seq.losses.size(); ++step) {
+    EXPECT_NEAR(run.losses[step], seq.losses[step], 2e-5 * seq.losses[step]) << name << " step " << step;
+  }
+  const SafetensorsFile expected = SafetensorsFile::read(seq.params_path);
+  const SafetensorsFile actual = SafetensorsFile::read(run.params_path);
+  size_t elements = 0, off = 0;
+  double worst = 0;
+  for (const auto& name_in_file : expected.names()) {
+    const auto shape = expected.record(name_in_file).shape;
+    const auto want = expected.f32(name_in_file, shape);
+    const auto got = actual.f32(name_in_file, shape);
+    for (size_t idx = 0; idx < want.size(); ++idx) {
+      const double diff = std::fabs(double(got[idx]) - want[idx]);
+      worst = std::fmax(worst, diff);
+      off += diff > 1e-5;
+      ++elements;
+    }
+  }
+  EXPECT_GT(elements, 50000u);
+  EXPECT_LE(worst, 2 * kLr * kSteps) << name;
+  EXPECT_LT(double(off) / elements, 1e-3) << name << ": " << off << " of " << elements << " elements differ by > 1e-5";
+}
+
+}  // namespace
+
+TEST(Equivalence, DropoutMatters) {
+  // Sanity of the test itself: another seed trains differently.
+  const auto other = mpirun(1, "train " + kConfig + " --seed 12 --steps 1");
+  ASSERT_EQ(other.exit_code, 0) << other.output;
+  EXPECT_NE(losses_of(other.output).at(0), sequential().losses.at(0));
+}
+
+TEST(Equivalence, DataParallel2) { expect_same_training(train(2, "dp2", "--dp 2"), "dp=2"); }
+
+TEST(Equivalence, DataParallel2MicroBatches) {
+  expect_same_training(train(2, "dp2mb", "--dp 2 --micro-batch 2 --bucket-mb 0.01"), "dp=2 mb=2, small buckets");
+}
+
+TEST(Equivalence, PipelineGPipe) {
+  expect_same_training(train(2, "pp2gpipe", "--pp 2 --micro-batch 2 --schedule gpipe"), "pp=2 gpipe");
+}
+
+TEST(Equivalence, Pipeline1F1B) {
+  expect_same_training(train(2, "pp2oneb", "--pp 2 --micro-batch 1 --schedule 1f1b"), "pp=2 1f1b");
+}
+
+TEST(Equivalence, PipelineInterleaved) {
+  expect_same_training(
+      train(2, "pp2int", "--pp 2 --micro-batch 2 --schedule interleaved --virtual-stages 2"),
+      "pp=2 interleaved v=2");
+}
+
+TEST(Equivalence, HybridDataPipeline) {
+  expect_same_training(train(4, "dp2pp2", "--dp 2 --pp 2 --micro-batch 2 --schedule 1f1b"), "dp=2 x pp=2");
+}
+
+TEST(VerifyLayouts, ReferenceFilesPassUnderEachLayout) {
+  struct Case {
+    int ranks;
+    std::string layout;
+  };
+  const std::vector<Case> cases = {{2, "--dp 2"},
+                                   {2, "--pp 2 --micro-batch 1 --schedule gpipe"},
+                                   {2, "--pp 2 --micro-batch 1 --schedule 1f1b"},
+                                   {2, "--pp 2 --micro-batch 1 --schedule interleaved --virtual-stages 2"},
+                                   {4, "--dp 2 --pp 2 --micro-batch 1"}};
+  for (const auto& c : cases) {
+    const auto result = mpirun(c.ranks, "verify --reference " PARATRAIN_REFERENCE_DIR "/small.safetensors " + c.layout);
+    EXPECT_EQ(result.exit_code, 0) << c.layout << "\n" << result.output;
+    EXPECT_NE(result.output.find("VERIFY PASS"), std::string::npos) << result.output;
+  }
+  // tiny has B = 3 and L = 2: what can split it passes, the rest is refused.
+  const auto pp = mpirun(2, "verify --reference " PARATRAIN_REFERENCE_DIR "/tiny.safetensors --pp 2 --micro-batch 1");
+  EXPECT_EQ(pp.exit_code, 0) << pp.output;
+  const auto dp = mpirun(2, "verify --reference " PARATRAIN_REFERENCE_DIR "/tiny.safetensors --dp 2");
+  EXPECT_EQ(dp.exit_code, 2) << dp.output;
+  EXPECT_NE(dp.output.find("--batch-size (3) must be divisible by --dp (2)"), std::string::npos) << dp.output;
+}
+
+TEST(RefusedLayouts, OneLineAndExitTwo) {
+  struct Case {
+    int ranks;
+    std::string layout, message;
+  };
+  const std::vector<Case> cases = {
+      {2, "", "world size 2 must equal dp x pp x tp"},
+      {2, "--dp 2 --pp 2", "world size 2 must equal dp x pp x tp"},
+      {2, "--pp 2 --micro-batch 3", "--micro-batch (3) must divide"},
+      {2, "--dp 2 --batch-size 7", "--batch-size (7) must be divisible by --dp (2)"},
+      {2, "--pp 2 --n-layers 1", "must not exceed --n-layers (1)"},
+      {2, "--pp 2 --schedule interleaved --virtual-stages 3", "must not exceed --n-layers (4)"},
+      {2, "--pp 2 --schedule interleaved --virtual-stages 2 --micro-batch 8", "multiple of --pp"},
+      {2, "--pp 2 --virtual-stages 2", "--virtual-stages needs --schedule interleaved"},
+      {2, "--pp 2 --schedule zigzag", "--schedule must be gpipe, 1f1b or interleaved"},
+      {2, "--pp 2 --partition 1,1", "--partition must add up to --n-layers (4)"},
+  };
+  for (const auto& c : cases) {
+    const auto result = mpirun(c.ranks, "train " + kConfig + " --steps 1 " + c.layout);
+    EXPECT_EQ(result.exit_code, 2) << c.layout << "\n" << result.output;
+    EXPECT_NE(result.output.find(c.message), std::string::npos) << c.layout << "\n" << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1)
+        << "one line expected for " << c.layout << ":\n" << result.output;
+  }
+}
+
+TEST(Failure, AThrowingRankEndsTheJob) {
+  const auto begin = std::chrono::steady_clock::now();
+  const auto result = mpirun(2, "train " + kConfig + " --pp 2 --steps 200",
+                             "-q -x PARATRAIN_INJECT_FAULT=1:2:throw");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_LT(seconds, 30.0);
+  EXPECT_NE(result.output.find("rank 1 of 2 failed: injected fault at step 2"), std::string::npos) << result.output;
+}
+
+TEST(Failure, AKilledRankEndsTheJob) {
+  const auto begin = std::chrono::steady_clock::now();
+  // Without -q: here mpirun's own message is the one that names the dead rank.
+  const auto result = mpirun(2, "train " + kConfig + " --dp 2 --steps 200",
+                             "-x PARATRAIN_INJECT_FAULT=1:3:kill");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_LT(seconds, 30.0);
+  EXPECT_NE(result.output.find("rank 1"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("signal 9"), std::string::npos) << result.output;
+}
+
+}  // namespace paratrain
