@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <string>
@@ -82,12 +83,30 @@ int run_command(Command& command, const Communicator& world) {
   }
 }
 
+int run_local_command(LocalCommand& command) {
+  try {
+    return command.run();
+  } catch (const UsageError& error) {
+    std::fprintf(stderr, "paratrain: error: %s\n", error.what());
+    return error.exit_code();
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "paratrain: failed: %s\n", error.what());
+    return 3;
+  }
+}
+
+// Under mpirun every rank parses the same arguments; only rank 0 speaks.
+bool is_rank_zero() {
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  if (rank == nullptr) rank = std::getenv("PMI_RANK");
+  return rank == nullptr || std::string(rank) == "0";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   keep_freed_memory();
-  MpiSession mpi(&argc, &argv);
-  const bool speaks = mpi.world_rank() == 0;
+  const bool speaks = is_rank_zero();
   CLI::App app{"paratrain: train a Transformer under every parallel layout and measure it"};
   app.require_subcommand(1);
   // A flag given twice takes its last value, so scripts can override defaults.
@@ -96,10 +115,14 @@ int main(int argc, char** argv) {
   register_train_command(app, command);
   register_bench_command(app, command);
   register_verify_command(app, command);
+  std::unique_ptr<LocalCommand> local_command;
+  register_local_commands(app, local_command);
   if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
     if (speaks) {
-      std::fprintf(stderr, "paratrain: error: unknown subcommand '%s' (expected train, bench or verify)\n",
-                   argv[1]);
+      std::string names;
+      for (const CLI::App* sub : app.get_subcommands({})) names += (names.empty() ? "" : ", ") + sub->get_name();
+      std::fprintf(stderr, "paratrain: error: unknown subcommand '%s' (expected one of: %s)\n",
+                   argv[1], names.c_str());
     }
     return 2;
   }
@@ -110,6 +133,8 @@ int main(int argc, char** argv) {
     if (speaks) std::fprintf(stderr, "paratrain: error: %s\n", error.what());
     return 2;
   }
+  if (local_command) return run_local_command(*local_command);
+  MpiSession mpi(&argc, &argv);
   const Communicator world = Communicator::world();
   return run_command(*command, world);
 }
