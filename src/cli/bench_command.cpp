@@ -6,6 +6,7 @@
 #include "cli/build_info.h"
 #include "cli/command.h"
 #include "cli/common_flags.h"
+#include "cli/fault_injection.h"
 #include "cli/run_output.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -95,6 +96,7 @@ int BenchCommand::run(const Communicator& world) {
       timeline.clear();
       measured_begin = now_seconds();
     }
+    maybe_inject_fault(world.rank(), trainer.next_step());
     const StepResult result = trainer.train_step();
     double seconds = result.seconds;
     world.all_reduce_max(&seconds, 1);

@@ -34,6 +34,10 @@ void add_layout_flags(CLI::App& app, LayoutFlags& flags) {
                  "blocks per model stage, e.g. 2,2 (default: balanced by modelled cost)");
   app.add_option("--bucket-mb", flags.bucket_mb, "data-parallel gradient bucket size in MiB")
       ->capture_default_str();
+  app.add_flag("--sequence-parallel", layout.sequence_parallel,
+               "split layernorm/dropout regions along the sequence over the tp group");
+  app.add_option("--zero", layout.zero, "1: shard the optimizer state over the dp group (ZeRO-1)")
+      ->capture_default_str();
 }
 
 void add_run_flags(CLI::App& app, CommonFlags& flags) {

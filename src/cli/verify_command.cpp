@@ -74,6 +74,8 @@ class VerifyCommand : public Command {
   // Compares this rank's logits, gradients and (after the step) parameters.
   void check_forward_backward(Trainer& trainer, float loss, const std::vector<float>& logits);
   void check_step(Trainer& trainer);
+  // This rank's part of the file's tensor prefix + spec.name.
+  std::vector<float> shard_of(const std::string& prefix, const ParameterSpec& spec) const;
   int report(const Communicator& world);
 
   std::string reference_;
@@ -101,6 +103,10 @@ void VerifyCommand::prepare(int world_size) {
   field<double>(tolerances_.at("step1"), "step1", "loose_where_abs_grad_below");
   field<double>(tolerances_.at("step1"), "step1", "loose_atol");
   resolve_layout(layout_flags_, options_.model, world_size);  // refuses a batch it cannot split
+  if (layout_flags_.layout.zero != 0) {
+    throw UsageError("verify does not take --zero: ZeRO-1 leaves each rank only its shard of the "
+                     "gradients to compare (train checks that it trains as plain data parallelism)");
+  }
   const ModelConfig& model = options_.model;
   const std::vector<int64_t> batch_shape = {model.batch_size, model.seq_len};
   auto tokens = file_->i32("input.tokens", batch_shape);
@@ -140,11 +146,18 @@ void VerifyCommand::check_forward_backward(Trainer& trainer, float loss,
   for (const auto& chunk : trainer.chunks()) {
     ParameterTable& params = chunk->params();
     for (const auto& entry : params.entries()) {
-      const auto expected = file_->f32("grad." + entry.spec.name, entry.spec.shape);
+      const auto expected = shard_of("grad.", entry.spec);
       checks_[2].compare("grad." + entry.spec.name, params.grad(entry.spec.name), expected.data(),
                          expected.size(), tolerance_of(tolerances_, "grad"));
     }
   }
+}
+
+std::vector<float> VerifyCommand::shard_of(const std::string& prefix, const ParameterSpec& spec) const {
+  const std::vector<float> full = file_->f32(prefix + spec.name, spec.full_shape);
+  std::vector<float> local(static_cast<size_t>(spec.numel()));
+  extract_shard(spec, full.data(), local.data());
+  return local;
 }
 
 void VerifyCommand::check_step(Trainer& trainer) {
@@ -154,8 +167,8 @@ void VerifyCommand::check_step(Trainer& trainer) {
   for (const auto& chunk : trainer.chunks()) {
     ParameterTable& params = chunk->params();
     for (const auto& entry : params.entries()) {
-      const auto expected = file_->f32("step1." + entry.spec.name, entry.spec.shape);
-      const auto grad = file_->f32("grad." + entry.spec.name, entry.spec.shape);
+      const auto expected = shard_of("step1.", entry.spec);
+      const auto grad = shard_of("grad.", entry.spec);
       std::unique_ptr<bool[]> is_loose(new bool[grad.size()]);
       for (size_t idx = 0; idx < grad.size(); ++idx) is_loose[idx] = std::fabs(grad[idx]) < loose_below;
       checks_[3].compare("step1." + entry.spec.name, params.value(entry.spec.name), expected.data(),
@@ -174,7 +187,7 @@ int VerifyCommand::run(const Communicator& world) {
   for (const auto& chunk : trainer.chunks()) {
     ParameterTable& params = chunk->params();
     for (const auto& entry : params.entries()) {
-      const std::vector<float> values = file_->f32(entry.spec.name, entry.spec.shape);
+      const std::vector<float> values = shard_of("", entry.spec);
       std::copy(values.begin(), values.end(), params.value(entry.spec.name));
     }
   }

@@ -183,6 +183,10 @@ void Communicator::all_reduce_max(double* data, size_t count) const {
   all_reduce(data, count, MPI_DOUBLE, MPI_MAX);
 }
 
+void Communicator::all_reduce_max(float* data, size_t count) const {
+  all_reduce(data, count, MPI_FLOAT, MPI_MAX);
+}
+
 Request Communicator::iall_reduce_sum(float* data, size_t count) const {
   std::vector<MPI_Request> pieces;
   for_each_piece(count, [&](size_t offset, int piece) {

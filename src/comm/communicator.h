@@ -71,6 +71,7 @@ class Communicator {
   void all_reduce_sum(float* data, size_t count) const;  // in place
   void all_reduce_sum(double* data, size_t count) const;
   void all_reduce_max(double* data, size_t count) const;
+  void all_reduce_max(float* data, size_t count) const;
   Request iall_reduce_sum(float* data, size_t count) const;  // in place, non-blocking
   // in: (size * count_per_rank), out: (count_per_rank) = the sum over all
   // ranks of their in[rank * count_per_rank ...]. in and out must not overlap.

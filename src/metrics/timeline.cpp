@@ -48,8 +48,9 @@ TimeBreakdown Timeline::breakdown(double begin, double end) const {
 }
 
 ScopedEvent::ScopedEvent(Timeline& timeline, EventKind kind, uint32_t step, int micro_batch,
-                         int chunk)
+                         int chunk, const char* label)
     : timeline_(timeline) {
+  event_.label = label;
   event_.kind = kind;
   event_.step = step;
   event_.micro_batch = micro_batch;

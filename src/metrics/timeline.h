@@ -29,6 +29,7 @@ struct TimelineEvent {
   int micro_batch = -1;       // -1: not about one micro-batch
   int chunk = -1;
   uint32_t step = 0;
+  const char* label = nullptr;  // a name for the trace (static storage), e.g. "tp all-reduce"
 };
 
 // Totals over a time window, per kind.
@@ -56,7 +57,7 @@ class Timeline {
 class ScopedEvent {
  public:
   ScopedEvent(Timeline& timeline, EventKind kind, uint32_t step, int micro_batch = -1,
-              int chunk = -1);
+              int chunk = -1, const char* label = nullptr);
   ~ScopedEvent();
   ScopedEvent(const ScopedEvent&) = delete;
   ScopedEvent& operator=(const ScopedEvent&) = delete;

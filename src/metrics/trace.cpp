@@ -16,7 +16,7 @@ std::string trace_events(const Timeline& timeline, int rank, const std::string& 
                                    {"args", {{"name", rank_label}}}}
                         .dump();
   for (const auto& event : timeline.events()) {
-    std::string name = event_kind_name(event.kind);
+    std::string name = event.label != nullptr ? event.label : event_kind_name(event.kind);
     if (event.micro_batch >= 0) {
       name += " mb" + std::to_string(event.micro_batch);
       if (event.chunk > 0) name += " c" + std::to_string(event.chunk);

@@ -1,9 +1,12 @@
 #pragma once
+#include <string>
 #include <vector>
 
 #include "core/memory.h"
+#include "kernels/dropout.h"
 #include "model/config.h"
 #include "model/parameters.h"
+#include "model/tensor_parallel.h"
 #include "model/unit.h"
 #include "model/workspace.h"
 
@@ -11,30 +14,44 @@ namespace paratrain {
 
 // One pre-LayerNorm Transformer block (MODEL.md):
 //   x = x + dropout(proj(attention(ln1(x))));  x = x + dropout(fc2(gelu(fc1(ln2(x)))))
+// Under tensor parallelism (Megatron-LM) the rank holds heads
+// [rank H / tp, ...) of qkv (column parallel) and the matching columns of proj
+// (row parallel, summed over the group), and rows of fc1 / columns of fc2
+// likewise: two all-reduces forward and two backward. With sequence
+// parallelism the layernorm/dropout regions hold T / tp positions and the
+// all-reduces become reduce-scatter + all-gather.
 class Block : public Unit {
  public:
   Block(const ModelConfig& config, int block_index, ParameterTable& params, Workspace& workspace,
-        MemoryTracker& tracker, int micro_batch, int slots);
+        const TensorParallel& tp, MemoryTracker& tracker, int micro_batch, int slots);
   void forward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                float* out) override;
   void backward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                 float* d_out, float* d_in) override;
 
+  // Bytes saved for backward per slot in the layernorm/dropout regions (what
+  // sequence parallelism divides by tp) and in the tensor-parallel regions.
+  size_t sequence_region_bytes() const;
+  size_t tensor_region_bytes() const;
+
  private:
-  // What forward saves for backward, per in-flight micro-batch. rows = samples * T.
+  // What forward saves for backward, per in-flight micro-batch.
+  // local rows: (samples, T / tp under sequence parallelism, else T); full rows: (samples, T).
   struct Saved {
-    Buffer<float> ln1_out;   // (rows, D)
-    Buffer<float> ln1_mean;  // (rows)
-    Buffer<float> ln1_rstd;  // (rows)
-    Buffer<float> qkv;       // (rows, 3D)
-    Buffer<float> probs;     // (samples, H, T, T): softmax before dropout
-    Buffer<float> heads;     // (rows, D): attention output, heads merged
-    Buffer<float> x_mid;     // (rows, D): residual stream after attention
-    Buffer<float> ln2_out;   // (rows, D)
-    Buffer<float> ln2_mean;  // (rows)
-    Buffer<float> ln2_rstd;  // (rows)
-    Buffer<float> hidden;    // (rows, F D): fc1 output, before GELU
-    Buffer<float> activated; // (rows, F D): GELU output
+    // layernorm/dropout regions
+    Buffer<float> ln1_out;    // (local rows, D)
+    Buffer<float> ln1_mean;   // (local rows)
+    Buffer<float> ln1_rstd;   // (local rows)
+    Buffer<float> x_mid;      // (local rows, D): residual stream after attention
+    Buffer<float> ln2_out;    // (local rows, D)
+    Buffer<float> ln2_mean;   // (local rows)
+    Buffer<float> ln2_rstd;   // (local rows)
+    // tensor-parallel regions
+    Buffer<float> qkv;        // (full rows, 3 D / tp)
+    Buffer<float> probs;      // (samples, H / tp, T, T): softmax before dropout
+    Buffer<float> heads;      // (full rows, D / tp): attention output, heads merged
+    Buffer<float> hidden;     // (full rows, F D / tp): fc1 output, before GELU
+    Buffer<float> activated;  // (full rows, F D / tp): GELU output
   };
   struct Weights {
     float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc1_w, *fc1_b,
@@ -42,8 +59,26 @@ class Block : public Unit {
   };
   static Weights bind(ParameterTable& params, const std::string& prefix, bool grads);
 
+  // The LayerNorm output as the GEMMs need it: all positions (gathered under
+  // sequence parallelism into the workspace).
+  const float* full_sequence(const float* local, int samples);
+  // Sums a tensor-parallel partial (full rows, D) into `local` (local rows, D).
+  void reduce_partial(float* partial_full, int samples, float* local);
+  // (full rows, D) gradient of the local-region tensor `local_grad`.
+  const float* gradient_full(const float* local_grad, int samples);
+  // The branch's dropout on `data` (local rows, D), rows keyed by global position.
+  void branch_dropout(const StepContext& ctx, kernels::DropoutSite site, const MicroBatchView& batch,
+                      float* data) const;
+  void backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s, float* d_out,
+                    float* d_in);
+  void backward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
+                          const float* in, float* d_in);
+
   ModelConfig config_;
   int block_index_;
+  TensorParallel tp_;
+  int local_heads_, local_width_, local_ffn_;  // H / tp, D / tp, F D / tp
+  int local_seq_;                              // positions in the layernorm/dropout regions
   Weights w_;   // parameter values
   Weights dw_;  // their gradients
   Workspace& ws_;

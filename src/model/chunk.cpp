@@ -8,10 +8,11 @@ namespace paratrain {
 
 namespace {
 
-std::vector<ParameterSpec> chunk_parameter_specs(const ModelConfig& config, int begin, int end) {
+std::vector<ParameterSpec> chunk_parameter_specs(const ModelConfig& config, int begin, int end,
+                                                 const TensorSlice& slice) {
   std::vector<ParameterSpec> specs;
   for (int unit_idx = begin; unit_idx < end; ++unit_idx) {
-    for (auto& spec : unit_parameter_specs(config, unit_idx)) specs.push_back(std::move(spec));
+    for (auto& spec : unit_parameter_specs(config, unit_idx, slice)) specs.push_back(std::move(spec));
   }
   return specs;
 }
@@ -19,30 +20,33 @@ std::vector<ParameterSpec> chunk_parameter_specs(const ModelConfig& config, int 
 }  // namespace
 
 ModelChunk::ModelChunk(const ModelConfig& config, int unit_begin, int unit_end,
-                       MemoryTracker& tracker, Workspace& workspace, int micro_batch, int slots)
+                       MemoryTracker& tracker, Workspace& workspace, int micro_batch, int slots,
+                       const TensorParallel& tp, size_t parameter_padding)
     : config_(config), unit_begin_(unit_begin), unit_end_(unit_end) {
   PT_CHECK(0 <= unit_begin && unit_begin < unit_end && unit_end <= unit_count(config),
            "bad unit range for a model chunk");
   params_ = std::make_unique<ParameterTable>(tracker,
-                                             chunk_parameter_specs(config, unit_begin, unit_end));
+                                             chunk_parameter_specs(config, unit_begin, unit_end, tp.slice()),
+                                             parameter_padding);
   size_t element = 0;
   for (int unit_idx = unit_begin; unit_idx < unit_end; ++unit_idx) {
     ElementRange range{element, element};
-    for (const auto& spec : unit_parameter_specs(config, unit_idx)) range.end += spec.numel();
+    for (const auto& spec : unit_parameter_specs(config, unit_idx, tp.slice())) range.end += spec.numel();
     unit_elements_.push_back(range);
     element = range.end;
     if (unit_idx == 0) {
-      units_.push_back(std::make_unique<Embed>(config, *params_));
+      units_.push_back(std::make_unique<Embed>(config, *params_, workspace, tp));
     } else if (unit_idx == config.n_layers + 1) {
-      auto head = std::make_unique<Head>(config, *params_, workspace, tracker, micro_batch, slots);
+      auto head = std::make_unique<Head>(config, *params_, workspace, tp, tracker, micro_batch, slots);
       head_ = head.get();
       units_.push_back(std::move(head));
     } else {
-      units_.push_back(std::make_unique<Block>(config, unit_idx - 1, *params_, workspace, tracker,
-                                               micro_batch, slots));
+      units_.push_back(std::make_unique<Block>(config, unit_idx - 1, *params_, workspace, tp,
+                                               tracker, micro_batch, slots));
     }
   }
-  const size_t stream_size = static_cast<size_t>(micro_batch) * config.seq_len * config.d_model;
+  const size_t stream_size =
+      static_cast<size_t>(micro_batch) * tp.local_seq_len(config.seq_len) * config.d_model;
   const int boundaries = static_cast<int>(units_.size()) + 1;
   stream_.resize(boundaries);
   for (int boundary = 0; boundary < boundaries; ++boundary) {

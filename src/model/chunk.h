@@ -12,14 +12,18 @@
 #include "model/head.h"
 #include "model/parameters.h"
 #include "model/unit.h"
+#include "model/tensor_parallel.h"
 #include "model/workspace.h"
 
 namespace paratrain {
 
 class ModelChunk {
  public:
+  // tp: this rank's tensor-parallel group (none by default), whose slice of
+  // every parameter the chunk holds.
   ModelChunk(const ModelConfig& config, int unit_begin, int unit_end, MemoryTracker& tracker,
-             Workspace& workspace, int micro_batch, int slots);
+             Workspace& workspace, int micro_batch, int slots, const TensorParallel& tp = {},
+             size_t parameter_padding = 1);
 
   bool has_embed() const { return unit_begin_ == 0; }
   bool has_head() const { return unit_end_ == unit_count(config_); }
@@ -31,6 +35,7 @@ class ModelChunk {
   // (samples, T, D) activations at the chunk's edges, per slot. input() is
   // where a received activation goes (not with Embed); output() is what to send
   // on (not with Head).
+  // (samples, T / tp under sequence parallelism, D).
   float* input(int slot) { return stream_[0][slot].data(); }
   float* output(int slot) { return stream_.back()[slot].data(); }
   // Where d loss / d output() goes before backward (not with Head), and where
@@ -50,6 +55,8 @@ class ModelChunk {
     size_t begin = 0, end = 0;
   };
   ElementRange unit_elements(int unit_index) const { return unit_elements_[unit_index - unit_begin_]; }
+  // The units themselves, e.g. to account their memory.
+  Unit& unit(int unit_index) { return *units_[unit_index - unit_begin_]; }
 
  private:
   ModelConfig config_;

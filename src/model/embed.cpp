@@ -5,36 +5,66 @@
 
 namespace paratrain {
 
-namespace {
-
-kernels::DropoutKey embedding_dropout(const StepContext& ctx) {
-  return {ctx.seed, ctx.step, 0, kernels::DropoutSite::kEmbedding, ctx.dropout};
-}
-
-}  // namespace
-
-Embed::Embed(const ModelConfig& config, ParameterTable& params)
+Embed::Embed(const ModelConfig& config, ParameterTable& params, Workspace& workspace,
+             const TensorParallel& tp)
     : config_(config),
+      tp_(tp),
+      ws_(workspace),
+      vocab_begin_(static_cast<int>(params.find("tok_emb.weight").spec.shard.rows[0].first)),
+      vocab_count_(static_cast<int>(params.find("tok_emb.weight").spec.shape[0])),
+      local_seq_(tp.local_seq_len(config.seq_len)),
+      first_position_(tp.first_position(config.seq_len)),
       tok_emb_(params.value("tok_emb.weight")),
       pos_emb_(params.value("pos_emb.weight")),
       dtok_emb_(params.grad("tok_emb.weight")),
       dpos_emb_(params.grad("pos_emb.weight")) {}
 
+void Embed::dropout(const StepContext& ctx, const MicroBatchView& batch, float* data) const {
+  const kernels::DropoutKey key{ctx.seed, ctx.step, 0, kernels::DropoutSite::kEmbedding, ctx.dropout};
+  kernels::dropout_rows(key, batch.first_sample, batch.samples,
+                        static_cast<uint32_t>(first_position_), local_seq_, 0, config_.d_model,
+                        data);
+}
+
 void Embed::forward(const StepContext& ctx, const MicroBatchView& batch, int /*slot*/,
                     const float* /*in*/, float* out) {
-  kernels::embedding_forward(batch.tokens, tok_emb_, pos_emb_, batch.samples, config_.seq_len,
-                             config_.d_model, out);
-  kernels::dropout_rows(embedding_dropout(ctx), batch.first_sample, batch.samples, 0,
-                        config_.seq_len, 0, config_.d_model, out);
+  const int d = config_.d_model, full_rows = batch.samples * config_.seq_len;
+  if (!tp_.active()) {
+    kernels::embedding_forward(batch.tokens, tok_emb_, pos_emb_, batch.samples, config_.seq_len,
+                               d, out);
+  } else {
+    // Each rank looks up the ids it holds; the group's sum is the full lookup.
+    float* lookup = tp_.splits_sequence() ? ws_.d_normed_full.data() : out;
+    kernels::embedding_lookup_shard(batch.tokens, tok_emb_, vocab_begin_, vocab_count_, full_rows,
+                                    d, lookup);
+    if (tp_.splits_sequence()) {
+      tp_.reduce_scatter_sequence(lookup, batch.samples, config_.seq_len, d, ws_.staging.data(), out);
+    } else {
+      tp_.all_reduce(out, static_cast<size_t>(full_rows) * d);
+    }
+    kernels::add_positions(pos_emb_, first_position_, batch.samples, local_seq_, d, out);
+  }
+  dropout(ctx, batch, out);
 }
 
 void Embed::backward(const StepContext& ctx, const MicroBatchView& batch, int /*slot*/,
                      const float* /*in*/, float* d_out, float* /*d_in*/) {
-  // d_out is ours to overwrite: apply the mask in place.
-  kernels::dropout_rows(embedding_dropout(ctx), batch.first_sample, batch.samples, 0,
-                        config_.seq_len, 0, config_.d_model, d_out);
-  kernels::embedding_backward(batch.tokens, d_out, batch.samples, config_.seq_len, config_.d_model,
-                              dtok_emb_, dpos_emb_);
+  const int d = config_.d_model, full_rows = batch.samples * config_.seq_len;
+  dropout(ctx, batch, d_out);  // d_out is ours to overwrite: the mask in place
+  if (!tp_.active()) {
+    kernels::embedding_backward(batch.tokens, d_out, batch.samples, config_.seq_len, d, dtok_emb_,
+                                dpos_emb_);
+    return;
+  }
+  kernels::add_positions_backward(d_out, first_position_, batch.samples, local_seq_, d, dpos_emb_);
+  const float* d_full = d_out;
+  if (tp_.splits_sequence()) {
+    tp_.gather_sequence(d_out, batch.samples, config_.seq_len, d, ws_.staging.data(),
+                        ws_.d_normed_full.data());
+    d_full = ws_.d_normed_full.data();
+  }
+  kernels::embedding_lookup_shard_backward(batch.tokens, d_full, vocab_begin_, vocab_count_,
+                                           full_rows, d, dtok_emb_);
 }
 
 }  // namespace paratrain

@@ -9,8 +9,12 @@
 namespace paratrain {
 
 Head::Head(const ModelConfig& config, ParameterTable& params, Workspace& workspace,
-           MemoryTracker& tracker, int micro_batch, int slots)
+           const TensorParallel& tp, MemoryTracker& tracker, int micro_batch, int slots)
     : config_(config),
+      tp_(tp),
+      vocab_begin_(static_cast<int>(params.find("lm_head.weight").spec.shard.rows[0].first)),
+      vocab_count_(static_cast<int>(params.find("lm_head.weight").spec.shape[0])),
+      local_seq_(tp.local_seq_len(config.seq_len)),
       ln_w_(params.value("ln_f.weight")),
       ln_b_(params.value("ln_f.bias")),
       head_w_(params.value("lm_head.weight")),
@@ -18,44 +22,99 @@ Head::Head(const ModelConfig& config, ParameterTable& params, Workspace& workspa
       dln_b_(params.grad("ln_f.bias")),
       dhead_w_(params.grad("lm_head.weight")),
       ws_(workspace) {
-  const size_t rows = static_cast<size_t>(micro_batch) * config.seq_len;
+  const size_t full_rows = static_cast<size_t>(micro_batch) * config.seq_len;
+  const size_t local_rows = static_cast<size_t>(micro_batch) * local_seq_;
   const auto act = MemoryCategory::kActivations;
   saved_.resize(slots);
   for (auto& s : saved_) {
-    s.normed = Buffer<float>(tracker, act, rows * config.d_model);
-    s.mean = Buffer<float>(tracker, act, rows);
-    s.rstd = Buffer<float>(tracker, act, rows);
-    s.dlogits = Buffer<float>(tracker, act, rows * config.vocab_size);
+    s.normed = Buffer<float>(tracker, act, local_rows * config.d_model);
+    s.mean = Buffer<float>(tracker, act, local_rows);
+    s.rstd = Buffer<float>(tracker, act, local_rows);
+    s.dlogits = Buffer<float>(tracker, act, full_rows * vocab_count_);
+  }
+}
+
+double Head::cross_entropy(const StepContext& ctx, const MicroBatchView& batch, float* logits) {
+  const int rows = batch.samples * config_.seq_len;
+  if (!tp_.active()) {
+    return kernels::cross_entropy_forward_backward(logits, batch.targets, rows, vocab_count_,
+                                                   ctx.loss_scale);
+  }
+  float* row_max = ws_.row_stats.data();
+  float* row_sum = row_max + rows;
+  float* target_logit = row_sum + rows;
+  kernels::vocab_shard_max_and_target(logits, batch.targets, rows, vocab_count_, vocab_begin_,
+                                      row_max, target_logit);
+  tp_.group->all_reduce_max(row_max, rows);
+  tp_.group->all_reduce_sum(target_logit, rows);
+  kernels::vocab_shard_exp(logits, row_max, rows, vocab_count_, row_sum);
+  tp_.group->all_reduce_sum(row_sum, rows);
+  const double loss = kernels::vocab_shard_finish(logits, batch.targets, row_max, row_sum,
+                                                  target_logit, rows, vocab_count_, vocab_begin_,
+                                                  ctx.loss_scale);
+  return tp_.rank() == 0 ? loss : 0.0;  // every rank of the group has the same losses
+}
+
+void Head::capture(const MicroBatchView& batch, const float* logits) {
+  const size_t rows = static_cast<size_t>(batch.samples) * config_.seq_len;
+  const size_t vocab = config_.vocab_size;
+  float* destination = logits_capture_ + batch.first_sample * config_.seq_len * vocab;
+  if (!tp_.active()) {
+    std::memcpy(destination, logits, sizeof(float) * rows * vocab);
+    return;
+  }
+  std::vector<float> all(rows * vocab);  // (tp, rows, V / tp); verify only, so not kept
+  tp_.group->all_gather(logits, all.data(), rows * vocab_count_);
+  for (int rank = 0; rank < tp_.size(); ++rank) {
+    for (size_t row = 0; row < rows; ++row) {
+      std::memcpy(destination + row * vocab + static_cast<size_t>(rank) * vocab_count_,
+                  all.data() + (rank * rows + row) * vocab_count_, sizeof(float) * vocab_count_);
+    }
   }
 }
 
 void Head::forward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                    float* /*out*/) {
   Saved& s = saved_[slot];
-  const int rows = batch.samples * config_.seq_len;
-  const int d = config_.d_model, vocab = config_.vocab_size;
-  kernels::layernorm_forward(in, ln_w_, ln_b_, rows, d, s.normed.data(), s.mean.data(),
+  const int d = config_.d_model;
+  const int full_rows = batch.samples * config_.seq_len, local_rows = batch.samples * local_seq_;
+  kernels::layernorm_forward(in, ln_w_, ln_b_, local_rows, d, s.normed.data(), s.mean.data(),
                              s.rstd.data());
-  kernels::linear_forward(s.normed.data(), head_w_, nullptr, rows, d, vocab, s.dlogits.data());
-  if (logits_capture_ != nullptr) {
-    const size_t offset = static_cast<size_t>(batch.first_sample) * config_.seq_len * vocab;
-    std::memcpy(logits_capture_ + offset, s.dlogits.data(),
-                sizeof(float) * static_cast<size_t>(rows) * vocab);
+  const float* normed = s.normed.data();
+  if (tp_.splits_sequence()) {
+    tp_.gather_sequence(normed, batch.samples, config_.seq_len, d, ws_.staging.data(),
+                        ws_.d_normed_full.data());
+    normed = ws_.d_normed_full.data();
   }
-  loss_sum_ += kernels::cross_entropy_forward_backward(s.dlogits.data(), batch.targets, rows, vocab,
-                                                       ctx.loss_scale);
+  kernels::linear_forward(normed, head_w_, nullptr, full_rows, d, vocab_count_, s.dlogits.data());
+  if (logits_capture_ != nullptr) capture(batch, s.dlogits.data());
+  loss_sum_ += cross_entropy(ctx, batch, s.dlogits.data());
 }
 
 void Head::backward(const StepContext& /*ctx*/, const MicroBatchView& batch, int slot,
                     const float* in, float* /*d_out*/, float* d_in) {
   Saved& s = saved_[slot];
-  const int rows = batch.samples * config_.seq_len;
-  const int d = config_.d_model, vocab = config_.vocab_size;
-  kernels::linear_backward(s.dlogits.data(), s.normed.data(), head_w_, rows, d, vocab,
-                           ws_.d_normed.data(), false, dhead_w_, nullptr);
-  std::memset(d_in, 0, sizeof(float) * static_cast<size_t>(rows) * d);
-  kernels::layernorm_backward(ws_.d_normed.data(), in, s.mean.data(), s.rstd.data(), ln_w_, rows,
-                              d, d_in, dln_w_, dln_b_);
+  const int d = config_.d_model;
+  const int full_rows = batch.samples * config_.seq_len, local_rows = batch.samples * local_seq_;
+  const float* normed = s.normed.data();
+  if (tp_.splits_sequence()) {  // re-gathered rather than kept
+    tp_.gather_sequence(normed, batch.samples, config_.seq_len, d, ws_.staging.data(),
+                        ws_.gathered.data());
+    normed = ws_.gathered.data();
+  }
+  // Column parallel over the vocabulary: each rank's input gradient is a part of the sum.
+  float* d_normed = tp_.splits_sequence() ? ws_.d_normed_full.data() : ws_.d_normed.data();
+  kernels::linear_backward(s.dlogits.data(), normed, head_w_, full_rows, d, vocab_count_, d_normed,
+                           false, dhead_w_, nullptr);
+  if (tp_.splits_sequence()) {
+    tp_.reduce_scatter_sequence(d_normed, batch.samples, config_.seq_len, d, ws_.staging.data(),
+                                ws_.d_normed.data());
+  } else {
+    tp_.all_reduce(ws_.d_normed.data(), static_cast<size_t>(full_rows) * d);
+  }
+  std::memset(d_in, 0, sizeof(float) * static_cast<size_t>(local_rows) * d);
+  kernels::layernorm_backward(ws_.d_normed.data(), in, s.mean.data(), s.rstd.data(), ln_w_,
+                              local_rows, d, d_in, dln_w_, dln_b_);
 }
 
 }  // namespace paratrain

@@ -4,6 +4,7 @@
 #include "core/memory.h"
 #include "model/config.h"
 #include "model/parameters.h"
+#include "model/tensor_parallel.h"
 #include "model/unit.h"
 #include "model/workspace.h"
 
@@ -11,31 +12,40 @@ namespace paratrain {
 
 // logits = ln_f(x) @ lm_head^T; loss = cross-entropy. Forward also computes the
 // logits' gradient (fused softmax cross-entropy) in place, so backward starts
-// from it and no separate (rows, V) buffer is needed.
+// from it and no separate (rows, V) buffer is needed. Under tensor
+// parallelism lm_head is vocabulary-parallel and so is the cross-entropy: the
+// full logits are never gathered (Megatron-LM).
 class Head : public Unit {
  public:
   Head(const ModelConfig& config, ParameterTable& params, Workspace& workspace,
-       MemoryTracker& tracker, int micro_batch, int slots);
+       const TensorParallel& tp, MemoryTracker& tracker, int micro_batch, int slots);
   void forward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                float* out) override;
   void backward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                 float* d_out, float* d_in) override;
 
-  // Sum of per-position losses of the forwards since the last reset.
+  // Sum of per-position losses of the forwards since the last reset (on
+  // tensor-parallel rank 0; the other ranks of the group report 0).
   double loss_sum() const { return loss_sum_; }
   void reset_loss() { loss_sum_ = 0.0; }
-  // If set, forward copies each micro-batch's logits (samples, T, V) to
-  // destination + first_sample * T * V (for verify).
+  // If set, forward copies each micro-batch's full logits (samples, T, V) to
+  // destination + first_sample * T * V (for verify; gathers under tp).
   void capture_logits(float* destination) { logits_capture_ = destination; }
 
  private:
   struct Saved {
-    Buffer<float> normed;  // (rows, D): ln_f output
-    Buffer<float> mean;    // (rows)
-    Buffer<float> rstd;    // (rows)
-    Buffer<float> dlogits; // (rows, V): logits, then their gradient
+    Buffer<float> normed;   // (local rows, D): ln_f output
+    Buffer<float> mean;     // (local rows)
+    Buffer<float> rstd;     // (local rows)
+    Buffer<float> dlogits;  // (full rows, V / tp): logits, then their gradient
   };
+  double cross_entropy(const StepContext& ctx, const MicroBatchView& batch, float* logits);
+  void capture(const MicroBatchView& batch, const float* logits);
+
   ModelConfig config_;
+  TensorParallel tp_;
+  int vocab_begin_, vocab_count_;
+  int local_seq_;
   float *ln_w_, *ln_b_, *head_w_;
   float *dln_w_, *dln_b_, *dhead_w_;
   Workspace& ws_;

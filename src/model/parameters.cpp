@@ -14,50 +14,115 @@ int64_t ParameterSpec::numel() const {
   return count;
 }
 
-int unit_count(const ModelConfig& config) { return config.n_layers + 2; }
-
-std::vector<ParameterSpec> unit_parameter_specs(const ModelConfig& config, int unit_index) {
-  const int64_t vocab = config.vocab_size, d = config.d_model, f = config.ffn_width();
-  const float std_base = 0.02f;
-  if (unit_index == 0) {
-    return {{"tok_emb.weight", {vocab, d}, InitKind::kNormal, std_base},
-            {"pos_emb.weight", {config.seq_len, d}, InitKind::kNormal, std_base}};
-  }
-  if (unit_index == config.n_layers + 1) {
-    return {{"ln_f.weight", {d}, InitKind::kOnes},
-            {"ln_f.bias", {d}, InitKind::kZeros},
-            {"lm_head.weight", {vocab, d}, InitKind::kNormal, std_base}};
-  }
-  PT_CHECK(unit_index > 0 && unit_index <= config.n_layers, "unit index out of range");
-  const std::string prefix = "blocks." + std::to_string(unit_index - 1) + ".";
-  const float std_out = std_base / std::sqrt(2.0f * config.n_layers);
-  return {{prefix + "ln1.weight", {d}, InitKind::kOnes},
-          {prefix + "ln1.bias", {d}, InitKind::kZeros},
-          {prefix + "attn.qkv.weight", {3 * d, d}, InitKind::kNormal, std_base},
-          {prefix + "attn.qkv.bias", {3 * d}, InitKind::kZeros},
-          {prefix + "attn.proj.weight", {d, d}, InitKind::kNormal, std_out},
-          {prefix + "attn.proj.bias", {d}, InitKind::kZeros},
-          {prefix + "ln2.weight", {d}, InitKind::kOnes},
-          {prefix + "ln2.bias", {d}, InitKind::kZeros},
-          {prefix + "mlp.fc1.weight", {f, d}, InitKind::kNormal, std_base},
-          {prefix + "mlp.fc1.bias", {f}, InitKind::kZeros},
-          {prefix + "mlp.fc2.weight", {d, f}, InitKind::kNormal, std_out},
-          {prefix + "mlp.fc2.bias", {d}, InitKind::kZeros}};
+int64_t ParameterSpec::full_numel() const {
+  int64_t count = 1;
+  for (int64_t dim : full_shape) count *= dim;
+  return count;
 }
+
+int64_t ParameterSpec::global_index(int64_t local_index) const {
+  const int64_t local_cols = shape.size() >= 2 ? shape.back() : 1;
+  const int64_t full_cols = full_shape.size() >= 2 ? full_shape.back() : 1;
+  int64_t local_row = local_index / local_cols;
+  const int64_t col = local_index % local_cols;
+  for (const auto& [begin, end] : shard.rows) {
+    if (local_row < end - begin) return (begin + local_row) * full_cols + shard.col_begin + col;
+    local_row -= end - begin;
+  }
+  PT_CHECK(false, "element outside the shard of " + name);
+  return -1;
+}
+
+void extract_shard(const ParameterSpec& spec, const float* full, float* local) {
+  const int64_t count = spec.numel();
+  for (int64_t idx = 0; idx < count; ++idx) local[idx] = full[spec.global_index(idx)];
+}
+
+void insert_shard(const ParameterSpec& spec, const float* local, float* full) {
+  const int64_t count = spec.numel();
+  for (int64_t idx = 0; idx < count; ++idx) full[spec.global_index(idx)] = local[idx];
+}
+
+int unit_count(const ModelConfig& config) { return config.n_layers + 2; }
 
 namespace {
 
-size_t total_elements(const std::vector<ParameterSpec>& specs) {
-  size_t total = 0;
-  for (const auto& spec : specs) total += static_cast<size_t>(spec.numel());
-  return total;
+// Builders of the four ways a parameter is held.
+ParameterSpec whole(std::string name, std::vector<int64_t> shape, InitKind init, float std,
+                    const TensorSlice& slice) {
+  ParameterSpec spec{std::move(name), shape, shape, init, std, {{{0, shape[0]}}, 0}};
+  spec.partial_gradient = slice.size > 1 && slice.sequence_parallel;
+  return spec;
+}
+
+// Rows [rank * n / size, ...) of each of `parts` equal blocks of the rows (column parallel).
+ParameterSpec row_shard(std::string name, std::vector<int64_t> full, int parts, InitKind init,
+                        float std, const TensorSlice& slice) {
+  const int64_t block = full[0] / parts, local = block / slice.size;
+  ParameterSpec spec{std::move(name), full, full, init, std, {}};
+  spec.shape[0] = local * parts;
+  for (int part = 0; part < parts; ++part) {
+    const int64_t begin = part * block + slice.rank * local;
+    spec.shard.rows.push_back({begin, begin + local});
+  }
+  return spec;
+}
+
+// Columns [rank * n / size, ...) of a 2-D tensor (row parallel).
+ParameterSpec column_shard(std::string name, std::vector<int64_t> full, InitKind init, float std,
+                           const TensorSlice& slice) {
+  const int64_t local = full[1] / slice.size;
+  ParameterSpec spec{std::move(name), {full[0], local}, full, init, std, {{{0, full[0]}}, slice.rank * local}};
+  return spec;
 }
 
 }  // namespace
 
-ParameterTable::ParameterTable(MemoryTracker& tracker, std::vector<ParameterSpec> specs)
-    : values_(tracker, MemoryCategory::kParameters, total_elements(specs)),
-      grads_(tracker, MemoryCategory::kGradients, total_elements(specs)) {
+std::vector<ParameterSpec> unit_parameter_specs(const ModelConfig& config, int unit_index,
+                                                const TensorSlice& slice) {
+  const int64_t vocab = config.vocab_size, d = config.d_model, f = config.ffn_width();
+  const float std_base = 0.02f;
+  const auto normal = InitKind::kNormal, ones = InitKind::kOnes, zeros = InitKind::kZeros;
+  if (unit_index == 0) {
+    return {row_shard("tok_emb.weight", {vocab, d}, 1, normal, std_base, slice),
+            whole("pos_emb.weight", {config.seq_len, d}, normal, std_base, slice)};
+  }
+  if (unit_index == config.n_layers + 1) {
+    return {whole("ln_f.weight", {d}, ones, 0, slice), whole("ln_f.bias", {d}, zeros, 0, slice),
+            row_shard("lm_head.weight", {vocab, d}, 1, normal, std_base, slice)};
+  }
+  PT_CHECK(unit_index > 0 && unit_index <= config.n_layers, "unit index out of range");
+  const std::string prefix = "blocks." + std::to_string(unit_index - 1) + ".";
+  const float std_out = std_base / std::sqrt(2.0f * config.n_layers);
+  return {whole(prefix + "ln1.weight", {d}, ones, 0, slice),
+          whole(prefix + "ln1.bias", {d}, zeros, 0, slice),
+          row_shard(prefix + "attn.qkv.weight", {3 * d, d}, 3, normal, std_base, slice),
+          row_shard(prefix + "attn.qkv.bias", {3 * d}, 3, zeros, 0, slice),
+          column_shard(prefix + "attn.proj.weight", {d, d}, normal, std_out, slice),
+          whole(prefix + "attn.proj.bias", {d}, zeros, 0, slice),
+          whole(prefix + "ln2.weight", {d}, ones, 0, slice),
+          whole(prefix + "ln2.bias", {d}, zeros, 0, slice),
+          row_shard(prefix + "mlp.fc1.weight", {f, d}, 1, normal, std_base, slice),
+          row_shard(prefix + "mlp.fc1.bias", {f}, 1, zeros, 0, slice),
+          column_shard(prefix + "mlp.fc2.weight", {d, f}, normal, std_out, slice),
+          whole(prefix + "mlp.fc2.bias", {d}, zeros, 0, slice)};
+}
+
+namespace {
+
+size_t total_elements(const std::vector<ParameterSpec>& specs, size_t pad_to = 1) {
+  size_t total = 0;
+  for (const auto& spec : specs) total += static_cast<size_t>(spec.numel());
+  return (total + pad_to - 1) / pad_to * pad_to;
+}
+
+}  // namespace
+
+ParameterTable::ParameterTable(MemoryTracker& tracker, std::vector<ParameterSpec> specs,
+                               size_t pad_to)
+    : values_(tracker, MemoryCategory::kParameters, total_elements(specs, pad_to)),
+      grads_(tracker, MemoryCategory::kGradients, total_elements(specs, pad_to)),
+      size_(total_elements(specs)) {
   size_t offset = 0;
   for (auto& spec : specs) {
     const size_t count = static_cast<size_t>(spec.numel());
@@ -102,7 +167,8 @@ void initialize_parameters(ParameterTable& table, uint32_t seed) {
         case InitKind::kOnes: values[idx] = 1.0f; break;
         case InitKind::kZeros: values[idx] = 0.0f; break;
         case InitKind::kNormal:
-          values[idx] = entry.spec.init_std * philox_normal(seed, stream, static_cast<uint64_t>(idx));
+          values[idx] = entry.spec.init_std *
+                        philox_normal(seed, stream, static_cast<uint64_t>(entry.spec.global_index(idx)));
           break;
       }
     }

@@ -26,6 +26,22 @@ double head_cost_in_blocks(const ModelConfig& model) {
   return head / block;
 }
 
+void check_tensor_parallel(const ModelConfig& model, const Layout& layout) {
+  const int tp = layout.grid.tp;
+  auto divides = [&](int value, const std::string& what) {
+    require(value % tp == 0, what + " (" + str(value) + ") must be divisible by --tp (" + str(tp) + ")");
+  };
+  divides(model.n_heads, "--n-heads");
+  divides(model.ffn_width(), "the MLP width --ffn-mult x --d-model");
+  divides(model.vocab_size, "--vocab-size");
+  if (layout.sequence_parallel) {
+    require(tp > 1, "--sequence-parallel needs --tp > 1");
+    divides(model.seq_len, "--seq-len");
+  }
+  require(layout.zero == 0 || layout.zero == 1, "--zero must be 0 or 1 (got " + str(layout.zero) + ")");
+  require(layout.zero == 0 || layout.grid.dp > 1, "--zero 1 needs --dp > 1: it shards the optimizer over the replicas");
+}
+
 }  // namespace
 
 std::string Layout::to_json() const {
@@ -36,13 +52,15 @@ std::string Layout::to_json() const {
                         {"schedule", schedule_kind_name(schedule)},
                         {"virtual_stages", virtual_stages},
                         {"partition", partition},
-                        {"bucket_bytes", bucket_bytes}}
+                        {"bucket_bytes", bucket_bytes},
+                        {"sequence_parallel", sequence_parallel},
+                        {"zero", zero}}
       .dump();
 }
 
 void check_layout(const ModelConfig& model, const Layout& layout, int world_size) {
   check_grid(layout.grid, world_size);
-  require(layout.grid.tp == 1, "--tp > 1 is not supported yet (tensor parallelism is issue 4)");
+  check_tensor_parallel(model, layout);
   require(model.batch_size % layout.grid.dp == 0,
           "--batch-size (" + str(model.batch_size) + ") must be divisible by --dp (" +
               str(layout.grid.dp) + ")");

@@ -18,6 +18,8 @@ struct Layout {
   int virtual_stages = 1;
   std::vector<int> partition;  // blocks per model stage; empty: balanced by modelled cost
   size_t bucket_bytes = 4u << 20;  // data-parallel gradient bucket size
+  bool sequence_parallel = false;  // split layernorm/dropout regions along the sequence (tp > 1)
+  int zero = 0;                    // 1: optimizer state sharded over the data-parallel group
 
   int replica_batch(const ModelConfig& model) const { return model.batch_size / grid.dp; }
   int micro_batch_size(const ModelConfig& model) const {

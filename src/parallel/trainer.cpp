@@ -22,22 +22,35 @@ Trainer::Trainer(const TrainOptions& options, const Layout& layout, const Proces
   const PipelineShape shape = layout.pipeline_shape(model);
   const int pp_rank = grid.coord().pp;
   RankSchedule schedule = generate_schedule(layout.schedule, shape)[pp_rank];
-  workspace_ = std::make_unique<Workspace>(tracker, model, micro_batch);
+  if (layout.grid.tp > 1) {
+    tp_group_ = std::make_unique<MpiTensorParallelGroup>(grid.axis(Axis::kTensor), timeline);
+    tp_.group = tp_group_.get();
+    tp_.sequence_parallel = layout.sequence_parallel;
+  }
+  const size_t padding = layout.zero == 1 ? static_cast<size_t>(layout.grid.dp) : 1;
+  workspace_ = std::make_unique<Workspace>(tracker, model, micro_batch, tp_);
   std::vector<ModelChunk*> chunk_pointers;
   for (int chunk_idx = 0; chunk_idx < shape.virtual_stages; ++chunk_idx) {
     const UnitRange units = stage_units(model, partition_, model_stage(shape, pp_rank, chunk_idx));
     const int slots = PipelineExecutor::slots_needed(schedule, chunk_idx);
     chunks_.push_back(std::make_unique<ModelChunk>(model, units.begin, units.end, tracker,
-                                                   *workspace_, micro_batch, slots));
-    initialize_parameters(chunks_.back()->params(), options.seed);
-    optimizers_.push_back(std::make_unique<AdamW>(tracker, chunks_.back()->params(), options.adamw));
-    if (layout.grid.dp > 1) {
+                                                   *workspace_, micro_batch, slots, tp_, padding));
+    ParameterTable& params = chunks_.back()->params();
+    initialize_parameters(params, options.seed);
+    if (layout.zero == 1) {
+      sharded_optimizers_.push_back(std::make_unique<ShardedAdamW>(
+          tracker, params, grid.axis(Axis::kData), options.adamw, timeline));
+    } else {
+      optimizers_.push_back(std::make_unique<AdamW>(tracker, params, options.adamw));
+    }
+    if (layout.grid.dp > 1 && layout.zero == 0) {
       buckets_.push_back(std::make_unique<GradientBuckets>(
           *chunks_.back(), grid.axis(Axis::kData), layout.bucket_bytes, timeline));
     }
     chunk_pointers.push_back(chunks_.back().get());
   }
-  const size_t activation_elements = static_cast<size_t>(micro_batch) * model.seq_len * model.d_model;
+  const size_t activation_elements =
+      static_cast<size_t>(micro_batch) * tp_.local_seq_len(model.seq_len) * model.d_model;
   executor_ = std::make_unique<PipelineExecutor>(chunk_pointers, shape, pp_rank,
                                                  grid.axis(Axis::kPipeline), std::move(schedule),
                                                  tracker, timeline, activation_elements);
@@ -77,6 +90,7 @@ double Trainer::forward_backward(uint32_t step) {
   ctx.loss_scale = 1.0f / (static_cast<float>(model.batch_size) * model.seq_len);
   for (auto& chunk : chunks_) chunk->params().zero_grads();
   if (ModelChunk* last = last_stage_chunk()) last->head()->reset_loss();
+  if (tp_group_) tp_group_->set_step(step);
 
   executor_->run_step(
       ctx, [this](int micro_batch) { return micro_batch_view(micro_batch); },
@@ -84,6 +98,7 @@ double Trainer::forward_backward(uint32_t step) {
         if (!buckets_.empty()) buckets_[chunk]->on_unit_done(unit);
       });
   for (auto& buckets : buckets_) buckets->finish(step);
+  reduce_partial_gradients();
 
   // Every rank learns the global loss: the last stage of each replica holds its part.
   double loss_sum = last_stage_chunk() != nullptr ? last_stage_chunk()->head()->loss_sum() : 0.0;
@@ -91,7 +106,19 @@ double Trainer::forward_backward(uint32_t step) {
   return loss_sum / (static_cast<double>(model.batch_size) * model.seq_len);
 }
 
+void Trainer::reduce_partial_gradients() {
+  if (!tp_.splits_sequence()) return;
+  for (auto& chunk : chunks_) {
+    ParameterTable& params = chunk->params();
+    for (const auto& entry : params.entries()) {
+      if (entry.spec.partial_gradient) tp_.all_reduce(params.grads() + entry.offset, entry.spec.numel());
+    }
+  }
+}
+
 void Trainer::optimizer_step() {
+  for (auto& sharded : sharded_optimizers_) sharded->step(next_step_);
+  if (optimizers_.empty()) return;
   ScopedEvent event(timeline_, EventKind::kOptimizer, next_step_);
   for (size_t chunk_idx = 0; chunk_idx < chunks_.size(); ++chunk_idx) {
     optimizers_[chunk_idx]->step(chunks_[chunk_idx]->params());
@@ -109,38 +136,54 @@ StepResult Trainer::train_step() {
   return result;
 }
 
-void Trainer::save_parameters(const std::string& path) {
+std::vector<float> Trainer::gather_unit(int unit, const std::vector<ParameterSpec>& full_specs) {
   const ModelConfig& model = options_.model;
   const PipelineShape shape = layout_.pipeline_shape(model);
+  int stage = 0;
+  while (stage_units(model, partition_, stage).end <= unit) ++stage;
   const bool writer = grid_.world_rank() == 0;
+  std::vector<float> full;  // the unit's tensors one after another, on the writer
+  if (writer) {
+    size_t count = 0;
+    for (const auto& spec : full_specs) count += static_cast<size_t>(spec.full_numel());
+    full.resize(count);
+  }
+  // The first replica's ranks of the stage hold the unit, one slice each.
+  for (int tp_rank = 0; tp_rank < layout_.grid.tp; ++tp_rank) {
+    const int owner = rank_of(layout_.grid, {0, rank_of_model_stage(shape, stage), tp_rank});
+    const auto specs = unit_parameter_specs(model, unit, {tp_rank, layout_.grid.tp, layout_.sequence_parallel});
+    size_t count = 0;
+    for (const auto& spec : specs) count += static_cast<size_t>(spec.numel());
+    std::vector<float> slice(count);
+    if (grid_.world_rank() == owner) {
+      ModelChunk& chunk = *chunks_[chunk_of_model_stage(shape, stage)];
+      std::memcpy(slice.data(), chunk.params().values() + chunk.unit_elements(unit).begin,
+                  sizeof(float) * count);
+      if (!writer) grid_.world().send(slice.data(), count, 0, unit);
+    } else if (writer) {
+      grid_.world().recv(slice.data(), count, owner, unit);
+    }
+    if (!writer) continue;
+    size_t local_offset = 0, full_offset = 0;
+    for (const auto& spec : specs) {
+      insert_shard(spec, slice.data() + local_offset, full.data() + full_offset);
+      local_offset += static_cast<size_t>(spec.numel());
+      full_offset += static_cast<size_t>(spec.full_numel());
+    }
+  }
+  return full;
+}
+
+void Trainer::save_parameters(const std::string& path) {
+  const ModelConfig& model = options_.model;
   std::vector<ParameterSpec> all_specs;
   std::vector<std::vector<float>> values;  // on the writer: one per unit
   for (int unit = 0; unit < unit_count(model); ++unit) {
     auto specs = unit_parameter_specs(model, unit);
-    size_t count = 0;
-    for (const auto& spec : specs) count += static_cast<size_t>(spec.numel());
-    // The owner: the rank of the first replica whose stage holds the unit.
-    int stage = 0;
-    while (stage_units(model, partition_, stage).end <= unit) ++stage;
-    const int owner = rank_of(layout_.grid, {0, rank_of_model_stage(shape, stage), 0});
-    const float* mine = nullptr;
-    if (grid_.world_rank() == owner) {
-      ModelChunk& chunk = *chunks_[chunk_of_model_stage(shape, stage)];
-      mine = chunk.params().values() + chunk.unit_elements(unit).begin;
-    }
-    if (writer) {
-      values.emplace_back(count);
-      if (owner == 0) {
-        std::memcpy(values.back().data(), mine, sizeof(float) * count);
-      } else {
-        grid_.world().recv(values.back().data(), count, owner, unit);
-      }
-    } else if (mine != nullptr) {
-      grid_.world().send(mine, count, 0, unit);
-    }
+    values.push_back(gather_unit(unit, specs));
     for (auto& spec : specs) all_specs.push_back(std::move(spec));
   }
-  if (!writer) return;
+  if (grid_.world_rank() != 0) return;
   std::vector<TensorToWrite> tensors;
   size_t spec_idx = 0;
   for (const auto& unit_values : values) {

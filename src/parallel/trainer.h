@@ -20,6 +20,8 @@
 #include "parallel/gradient_buckets.h"
 #include "parallel/layout.h"
 #include "parallel/pipeline_executor.h"
+#include "parallel/sharded_adamw.h"
+#include "parallel/tensor_parallel_group.h"
 
 namespace paratrain {
 
@@ -62,6 +64,12 @@ class Trainer {
 
  private:
   MicroBatchView micro_batch_view(int micro_batch) const;
+  // Sequence parallelism leaves the replicated parameters' gradients split
+  // over the tensor-parallel group: sum them.
+  void reduce_partial_gradients();
+  // The full values of `unit`'s parameters on the writer (rank 0), from
+  // whichever ranks hold them (collective).
+  std::vector<float> gather_unit(int unit, const std::vector<ParameterSpec>& full_specs);
 
   TrainOptions options_;
   Layout layout_;
@@ -69,9 +77,12 @@ class Trainer {
   const TokenSource& data_;
   Timeline& timeline_;
   std::vector<int> partition_;  // blocks per model stage
+  std::unique_ptr<MpiTensorParallelGroup> tp_group_;  // only with tp > 1
+  TensorParallel tp_;
   std::unique_ptr<Workspace> workspace_;
   std::vector<std::unique_ptr<ModelChunk>> chunks_;  // one per virtual stage
-  std::vector<std::unique_ptr<AdamW>> optimizers_;
+  std::vector<std::unique_ptr<AdamW>> optimizers_;                 // without ZeRO
+  std::vector<std::unique_ptr<ShardedAdamW>> sharded_optimizers_;  // with --zero 1
   std::vector<std::unique_ptr<GradientBuckets>> buckets_;  // only with dp > 1
   std::unique_ptr<PipelineExecutor> executor_;
   Buffer<int32_t> tokens_;   // (replica batch, T)

@@ -7,6 +7,8 @@
 #include <regex>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "../cli/run_command.h"
 #include "io/safetensors.h"
 
@@ -127,6 +129,38 @@ TEST(Equivalence, HybridDataPipeline) {
   expect_same_training(train(4, "dp2pp2", "--dp 2 --pp 2 --micro-batch 2 --schedule 1f1b"), "dp=2 x pp=2");
 }
 
+TEST(Equivalence, TensorParallel2) { expect_same_training(train(2, "tp2", "--tp 2"), "tp=2"); }
+
+TEST(Equivalence, TensorParallel2SequenceParallel) {
+  expect_same_training(train(2, "tp2sp", "--tp 2 --sequence-parallel"), "tp=2 sequence parallel");
+}
+
+TEST(Equivalence, DataParallel2Zero1) {
+  expect_same_training(train(2, "dp2zero", "--dp 2 --zero 1"), "dp=2 zero 1");
+}
+
+TEST(Equivalence, TensorParallel2Pipeline2) {
+  expect_same_training(train(4, "tp2pp2", "--tp 2 --pp 2 --micro-batch 2 --schedule 1f1b"),
+                       "tp=2 x pp=2 1f1b");
+}
+
+TEST(Equivalence, DataParallel2TensorParallel2) {
+  expect_same_training(train(4, "dp2tp2", "--dp 2 --tp 2"), "dp=2 x tp=2");
+}
+
+TEST(Equivalence, ThreeDimensions) {
+  expect_same_training(train(8, "dp2pp2tp2", "--dp 2 --pp 2 --tp 2 --micro-batch 2"),
+                       "dp=2 x pp=2 x tp=2");
+}
+
+TEST(Equivalence, ThreeDimensionsWithEveryOption) {
+  expect_same_training(
+      train(8, "dp2pp2tp2all",
+            "--dp 2 --pp 2 --tp 2 --micro-batch 2 --schedule interleaved --virtual-stages 2 "
+            "--sequence-parallel --zero 1"),
+      "dp=2 x pp=2 x tp=2, interleaved, sequence parallel, zero 1");
+}
+
 TEST(VerifyLayouts, ReferenceFilesPassUnderEachLayout) {
   struct Case {
     int ranks;
@@ -136,7 +170,10 @@ TEST(VerifyLayouts, ReferenceFilesPassUnderEachLayout) {
                                    {2, "--pp 2 --micro-batch 1 --schedule gpipe"},
                                    {2, "--pp 2 --micro-batch 1 --schedule 1f1b"},
                                    {2, "--pp 2 --micro-batch 1 --schedule interleaved --virtual-stages 2"},
-                                   {4, "--dp 2 --pp 2 --micro-batch 1"}};
+                                   {4, "--dp 2 --pp 2 --micro-batch 1"},
+                                   {2, "--tp 2"},
+                                   {2, "--tp 2 --sequence-parallel"},
+                                   {4, "--dp 2 --tp 2"}};
   for (const auto& c : cases) {
     const auto result = mpirun(c.ranks, "verify --reference " PARATRAIN_REFERENCE_DIR "/small.safetensors " + c.layout);
     EXPECT_EQ(result.exit_code, 0) << c.layout << "\n" << result.output;
@@ -145,6 +182,8 @@ TEST(VerifyLayouts, ReferenceFilesPassUnderEachLayout) {
   // tiny has B = 3 and L = 2: what can split it passes, the rest is refused.
   const auto pp = mpirun(2, "verify --reference " PARATRAIN_REFERENCE_DIR "/tiny.safetensors --pp 2 --micro-batch 1");
   EXPECT_EQ(pp.exit_code, 0) << pp.output;
+  const auto tp = mpirun(2, "verify --reference " PARATRAIN_REFERENCE_DIR "/tiny.safetensors --tp 2");
+  EXPECT_EQ(tp.exit_code, 0) << tp.output;
   const auto dp = mpirun(2, "verify --reference " PARATRAIN_REFERENCE_DIR "/tiny.safetensors --dp 2");
   EXPECT_EQ(dp.exit_code, 2) << dp.output;
   EXPECT_NE(dp.output.find("--batch-size (3) must be divisible by --dp (2)"), std::string::npos) << dp.output;
@@ -166,6 +205,12 @@ TEST(RefusedLayouts, OneLineAndExitTwo) {
       {2, "--pp 2 --virtual-stages 2", "--virtual-stages needs --schedule interleaved"},
       {2, "--pp 2 --schedule zigzag", "--schedule must be gpipe, 1f1b or interleaved"},
       {2, "--pp 2 --partition 1,1", "--partition must add up to --n-layers (4)"},
+      {2, "--tp 2 --n-heads 1", "--n-heads (1) must be divisible by --tp (2)"},
+      {2, "--tp 2 --vocab-size 63", "--vocab-size (63) must be divisible by --tp (2)"},
+      {2, "--tp 2 --sequence-parallel --seq-len 15", "--seq-len (15) must be divisible by --tp (2)"},
+      {2, "--pp 2 --sequence-parallel", "--sequence-parallel needs --tp > 1"},
+      {2, "--pp 2 --zero 1", "--zero 1 needs --dp > 1"},
+      {2, "--dp 2 --zero 2", "--zero must be 0 or 1"},
   };
   for (const auto& c : cases) {
     const auto result = mpirun(c.ranks, "train " + kConfig + " --steps 1 " + c.layout);
@@ -196,6 +241,48 @@ TEST(Failure, AKilledRankEndsTheJob) {
   EXPECT_LT(seconds, 30.0);
   EXPECT_NE(result.output.find("rank 1"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("signal 9"), std::string::npos) << result.output;
+}
+
+}  // namespace paratrain
+
+namespace paratrain {
+
+namespace {
+
+nlohmann::json bench_record(int ranks, const std::string& layout) {
+  const auto result = mpirun(ranks, "bench " + kConfig + " --warmup 0 --steps 1 --peak-gflops 100 " + layout);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  return nlohmann::json::parse(testing::last_line(result.output));
+}
+
+double peak(const nlohmann::json& record, int rank, const char* category) {
+  return record["ranks"][rank]["peak_bytes"][category].get<double>();
+}
+
+}  // namespace
+
+// ZeRO-1 keeps a dp-th of the optimizer state on each rank (up to padding).
+TEST(Memory, Zero1ShardsTheOptimizerState) {
+  const auto plain = bench_record(2, "--dp 2");
+  const auto zero = bench_record(2, "--dp 2 --zero 1");
+  for (int rank = 0; rank < 2; ++rank) {
+    const double ratio = peak(zero, rank, "optimizer") / peak(plain, rank, "optimizer");
+    EXPECT_NEAR(ratio, 0.5, 1e-3) << "rank " << rank;
+    EXPECT_NEAR(peak(zero, rank, "parameters"), peak(plain, rank, "parameters"), 64.0);
+  }
+}
+
+// The bench record shows the tensor-parallel collectives as communication.
+TEST(Memory, TensorParallelHalvesTheParametersAndShowsItsCollectives) {
+  const auto seq = bench_record(1, "");
+  const auto tp = bench_record(2, "--tp 2");
+  const double full = peak(seq, 0, "parameters");
+  for (int rank = 0; rank < 2; ++rank) {
+    // Everything but the replicated LayerNorms, row-parallel biases and pos_emb is halved.
+    EXPECT_LT(peak(tp, rank, "parameters"), 0.56 * full) << "rank " << rank;
+    EXPECT_GT(peak(tp, rank, "parameters"), 0.5 * full) << "rank " << rank;
+    EXPECT_GT(tp["ranks"][rank]["seconds"]["allreduce"].get<double>(), 0.0);
+  }
 }
 
 }  // namespace paratrain

@@ -96,8 +96,19 @@ TEST(Layout, RefusesWhatDoesNotFit) {
   layout.partition = {0, 8};
   EXPECT_NE(refusal(model, layout, 2).find("at least one block"), std::string::npos);
   layout = Layout{};
+  layout.grid.tp = 3;
+  EXPECT_NE(refusal(model, layout, 3).find("--n-heads (8) must be divisible by --tp (3)"), std::string::npos);
   layout.grid.tp = 2;
-  EXPECT_NE(refusal(model, layout, 2).find("--tp"), std::string::npos);
+  EXPECT_EQ(refusal(model, layout, 2), "(accepted)");
+  layout.sequence_parallel = true;
+  EXPECT_EQ(refusal(model, layout, 2), "(accepted)");
+  layout.grid.tp = 1;
+  EXPECT_NE(refusal(model, layout, 1).find("--sequence-parallel needs --tp > 1"), std::string::npos);
+  layout = Layout{};
+  layout.zero = 1;
+  EXPECT_NE(refusal(model, layout, 1).find("--zero 1 needs --dp > 1"), std::string::npos);
+  layout.grid.dp = 2;
+  EXPECT_EQ(refusal(model, layout, 2), "(accepted)");
 }
 
 TEST(Layout, ParsesPartitions) {
