@@ -74,6 +74,14 @@ void check_layout(const ModelConfig& model, const Layout& layout, int world_size
           "--pp x --virtual-stages (" + str(layout.model_stages()) +
               ") must not exceed --n-layers (" + str(model.n_layers) + "): every stage needs a block");
   check_pipeline_shape(layout.schedule, layout.pipeline_shape(model));
+  if (layout.virtual_stages > 1 && layout.partition.empty()) {
+    // Megatron's rule: each pipeline rank's blocks split evenly into its chunks.
+    require(model.n_layers % layout.grid.pp == 0 &&
+                (model.n_layers / layout.grid.pp) % layout.virtual_stages == 0,
+            "--virtual-stages (" + str(layout.virtual_stages) +
+                ") must divide the blocks of a stage (--n-layers / --pp = " + str(model.n_layers) +
+                " / " + str(layout.grid.pp) + "); or give --partition");
+  }
   require(layout.bucket_bytes >= 4, "--bucket-mb must be positive");
   if (!layout.partition.empty()) stage_partition(model, layout);  // checks it
 }

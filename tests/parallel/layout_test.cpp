@@ -85,6 +85,14 @@ TEST(Layout, RefusesWhatDoesNotFit) {
   layout.schedule = ScheduleKind::kInterleaved;
   EXPECT_NE(refusal(model, layout, 3).find("must not exceed --n-layers"), std::string::npos);
   layout = Layout{};
+  layout.grid.pp = 2;
+  layout.virtual_stages = 3;
+  layout.schedule = ScheduleKind::kInterleaved;
+  layout.micro_batch = 4;
+  EXPECT_NE(refusal(model, layout, 2).find("--virtual-stages (3) must divide the blocks of a stage"), std::string::npos);
+  layout.partition = {1, 1, 2, 1, 2, 1};
+  EXPECT_EQ(refusal(model, layout, 2), "(accepted)");
+  layout = Layout{};
   layout.virtual_stages = 2;
   EXPECT_NE(refusal(model, layout, 1).find("--virtual-stages"), std::string::npos);
   layout = Layout{};

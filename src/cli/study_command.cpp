@@ -1,0 +1,59 @@
+// paratrain study: the default sweep, then the report, into one folder.
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "report/report.h"
+#include "sweep/plan.h"
+#include "sweep/process.h"
+#include "sweep/study_plan.h"
+#include "sweep/sweep.h"
+
+namespace paratrain {
+
+namespace {
+
+class StudyCommand : public LocalCommand {
+ public:
+  explicit StudyCommand(CLI::App& sub) {
+    sub.add_option("--out", out_dir_, "folder of the results, traces and report (resumed if present)")
+        ->capture_default_str();
+    sub.add_flag("--full", full_, "the seed report's baseline sweep (hours on a small machine)");
+    sub.add_option("--ranks", ranks_, "ranks of the parallel strategies")->capture_default_str();
+    sub.add_option("--peak-gflops", peak_gflops_,
+                   "device peak for MFU (default: one calibration GEMM)");
+  }
+
+  int run() override {
+    if (ranks_ < 1) throw UsageError("--ranks must be at least 1");
+    if (peak_gflops_ < 0) throw UsageError("--peak-gflops must be positive");
+    const std::vector<SweepPoint> points = plan_sweep(study_spec(full_, ranks_));
+    namespace fs = std::filesystem;
+    SweepOptions options;
+    options.results_path = (fs::path(out_dir_) / "results.jsonl").string();
+    options.csv_path = (fs::path(out_dir_) / "results.csv").string();
+    options.traces_dir = (fs::path(out_dir_) / "traces").string();
+    options.binary = self_executable();
+    options.peak_gflops = peak_gflops_;
+    run_sweep(points, options);
+    std::fprintf(stderr, "paratrain study: writing the report into %s\n", out_dir_.c_str());
+    return write_report(options.results_path, out_dir_);
+  }
+
+ private:
+  std::string out_dir_ = "study";
+  bool full_ = false;
+  int ranks_ = 2;
+  double peak_gflops_ = 0;
+};
+
+}  // namespace
+
+void register_study_command(CLI::App& app, std::unique_ptr<LocalCommand>& chosen) {
+  CLI::App* sub = app.add_subcommand("study", "the default sweep and its report, resumable");
+  auto command = std::make_shared<std::unique_ptr<LocalCommand>>(std::make_unique<StudyCommand>(*sub));
+  sub->callback([command, &chosen] { chosen = std::move(*command); });
+}
+
+}  // namespace paratrain

@@ -1,0 +1,91 @@
+// Memory, MFU and bubble observations, at the reference config and over the
+// micro-batch sweep.
+#include <algorithm>
+
+#include "report/observations.h"
+#include "report/run_selection.h"
+#include "report/summary_figures.h"
+#include "report/text_file.h"
+
+namespace paratrain::report {
+
+namespace {
+
+std::string mib(int64_t bytes) { return fixed(bytes / (1024.0 * 1024.0), 2) + " MiB"; }
+
+void add_memory_lines(const ReferencePoint& reference, std::vector<std::string>& lines) {
+  auto by_memory = [](const RunRecord* a, const RunRecord* b) {
+    return max_memory_bytes(*a) < max_memory_bytes(*b);
+  };
+  const RunRecord* lowest =
+      *std::min_element(reference.runs.begin(), reference.runs.end(), by_memory);
+  const RunRecord* highest =
+      *std::max_element(reference.runs.begin(), reference.runs.end(), by_memory);
+  std::string line = "Lowest max memory per device: **" + lowest->sweep.strategy + "** with " +
+                     mib(max_memory_bytes(*lowest)) + " on rank " +
+                     std::to_string(largest_memory_rank(*lowest).rank);
+  if (highest != lowest) {
+    const double saving =
+        1.0 - double(max_memory_bytes(*lowest)) / double(max_memory_bytes(*highest));
+    line += ", " + percent(saving) + " less than the highest, " + highest->sweep.strategy + " (" +
+            mib(max_memory_bytes(*highest)) + ")";
+  }
+  lines.push_back(line + " (config " + describe(reference.config) + ").");
+}
+
+void add_mfu_line(const ReferencePoint& reference, std::vector<std::string>& lines) {
+  const RunRecord* best = nullptr;
+  for (const RunRecord* run : reference.runs) {
+    if (run->mfu >= 0 && (best == nullptr || run->mfu > best->mfu)) best = run;
+  }
+  if (best == nullptr) {
+    lines.push_back("No MFU: the records carry none.");
+    return;
+  }
+  lines.push_back("Highest MFU: **" + best->sweep.strategy + "** at " + percent(best->mfu, 2) +
+                  " of the device's peak (config " + describe(reference.config) + ").");
+}
+
+}  // namespace
+
+ObservationSection memory_and_mfu(const Results& results) {
+  ObservationSection section{"Memory and MFU", {}};
+  const ReferencePoint reference = reference_point(results);
+  if (reference.runs.empty()) {
+    section.lines.push_back("No successful run.");
+    return section;
+  }
+  add_memory_lines(reference, section.lines);
+  add_mfu_line(reference, section.lines);
+  return section;
+}
+
+ObservationSection bubble_against_model(const Results& results) {
+  ObservationSection section{"Bubble against the model", {}};
+  for (const std::string& strategy : strategies_of(results)) {
+    auto runs = runs_varying(results, SweepAxis::micro_batch, strategy);
+    if (runs.empty() || runs.front()->layout.pp < 2) continue;
+    std::sort(runs.begin(), runs.end(), [](const RunRecord* a, const RunRecord* b) {
+      return a->layout.micro_batches < b->layout.micro_batches;
+    });
+    std::string points;
+    for (const RunRecord* run : runs) {
+      const LayoutShape& layout = run->layout;
+      const double model = model_bubble(layout.pp, layout.micro_batches, layout.virtual_stages);
+      points += (points.empty() ? "" : ", ") + std::string("m=") +
+                std::to_string(layout.micro_batches) + ": " + percent(mean_bubble(*run)) + " vs " +
+                percent(model);
+    }
+    section.lines.push_back(strategy + " (p=" + std::to_string(runs.front()->layout.pp) +
+                            "), measured vs model: " + points);
+  }
+  if (section.lines.empty()) section.lines.push_back("No pipeline run varies micro_batch.");
+  return section;
+}
+
+std::vector<ObservationSection> observations(const Results& results) {
+  return {throughput_winners(results), efficiency_drops(results), memory_and_mfu(results),
+          bubble_against_model(results)};
+}
+
+}  // namespace paratrain::report

@@ -1,0 +1,37 @@
+#pragma once
+// One measured step of a run, read back from its Chrome trace: the boxes each
+// rank drew, so the report can show a schedule as rows of coloured boxes.
+#include <array>
+#include <string>
+#include <vector>
+
+namespace paratrain::report {
+
+// The trace categories (metrics/timeline.h); the order is the legend's.
+enum class ActivityKind { forward, backward, optimizer, send, recv, allreduce, other };
+constexpr std::array<ActivityKind, 7> kActivityKinds = {
+    ActivityKind::forward, ActivityKind::backward,  ActivityKind::optimizer, ActivityKind::send,
+    ActivityKind::recv,    ActivityKind::allreduce, ActivityKind::other};
+const char* activity_name(ActivityKind kind);
+
+struct TraceBox {
+  int rank = 0;
+  double start_ms = 0.0;  // since the step's first event on any rank
+  double end_ms = 0.0;
+  ActivityKind kind = ActivityKind::other;
+  int micro_batch = -1;  // -1: not tied to a micro-batch (optimizer, all-reduce)
+};
+
+struct StepTimeline {
+  int step = 0;
+  int ranks = 0;
+  double span_ms = 0.0;
+  std::vector<TraceBox> boxes;
+};
+
+// Reads the trace and keeps the step whose span is the median of the steps'
+// spans, so the picture is a typical step rather than the slowest one.
+// Throws std::runtime_error when the file cannot be read or holds no step.
+StepTimeline read_median_step(const std::string& trace_path);
+
+}  // namespace paratrain::report

@@ -1,0 +1,72 @@
+// Memory and MFU: one bar per strategy, all at the reference config.
+#include "report/summary_figures.h"
+
+#include "report/run_selection.h"
+
+namespace paratrain::report {
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+}  // namespace
+
+FigurePlan memory_figure(const Results& results) {
+  FigurePlan plan;
+  plan.stem = "memory_by_category";
+  plan.heading = "Peak memory per device by category";
+  const ReferencePoint reference = reference_point(results);
+  if (reference.runs.empty()) {
+    plan.skip_reason = "no successful run";
+    return plan;
+  }
+  BarFigure figure;
+  figure.title = plan.heading + " (" + describe(reference.config) + ")";
+  figure.y_label = "peak tracked memory (MiB)";
+  figure.stacks = {"parameters",  "gradients", "optimizer state",
+                   "activations", "comm",      "workspace"};
+  std::string ranks;
+  for (const RunRecord* run : reference.runs) {
+    const RankRecord& rank = largest_memory_rank(*run);
+    const MemoryBytes& peak = rank.peak;
+    figure.bars.push_back(run->sweep.strategy);
+    figure.values.push_back({peak.parameters / kMiB, peak.gradients / kMiB, peak.optimizer / kMiB,
+                             peak.activations / kMiB, peak.comm / kMiB, peak.workspace / kMiB});
+    figure.totals.push_back(peak.total / kMiB);
+    ranks +=
+        (ranks.empty() ? "" : ", ") + run->sweep.strategy + " rank " + std::to_string(rank.rank);
+  }
+  plan.note =
+      "Config " + describe(reference.config) +
+      "; each bar is the rank with the largest total peak (" + ranks +
+      "). The number above a bar is the rank's total peak; each category is its own peak, so a "
+      "stack may exceed it.";
+  plan.data = figure;
+  return plan;
+}
+
+FigurePlan mfu_figure(const Results& results) {
+  FigurePlan plan;
+  plan.stem = "mfu_per_strategy";
+  plan.heading = "Model FLOPs utilization per strategy";
+  const ReferencePoint reference = reference_point(results);
+  BarFigure figure;
+  figure.title = plan.heading + " (" + describe(reference.config) + ")";
+  figure.y_label = "MFU (% of the device's peak FLOP/s)";
+  figure.stacks = {"MFU"};
+  for (const RunRecord* run : reference.runs) {
+    if (run->mfu < 0) continue;
+    figure.bars.push_back(run->sweep.strategy);
+    figure.values.push_back({100.0 * run->mfu});
+  }
+  if (figure.bars.empty()) {
+    plan.skip_reason = reference.runs.empty() ? "no successful run" : "the records carry no mfu";
+    return plan;
+  }
+  plan.note = "Config " + describe(reference.config) +
+              "; MFU = model FLOPs per second per device / the device's peak.";
+  plan.data = figure;
+  return plan;
+}
+
+}  // namespace paratrain::report

@@ -1,0 +1,157 @@
+#include "report/sweep_figures.h"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+
+#include "report/run_selection.h"
+
+namespace paratrain::report {
+
+namespace {
+
+using RunValue = std::function<double(const RunRecord&)>;
+
+Series series_of(const std::vector<const RunRecord*>& runs, const std::string& title, int color,
+                 Dash dash, YAxis axis, const RunValue& value) {
+  Series series{title, color, dash, axis, {}};
+  for (const RunRecord* run : runs) series.points.push_back({run->sweep.value, value(*run)});
+  return series;
+}
+
+bool wide_range(const std::vector<double>& values) {
+  return !values.empty() && values.front() > 0 && values.back() / values.front() >= 4.0;
+}
+
+// Strategies with runs along `axis`; pipeline_only keeps those with pp > 1.
+std::vector<std::string> strategies_along(const Results& results, SweepAxis axis,
+                                          bool pipeline_only) {
+  std::vector<std::string> kept;
+  for (const std::string& strategy : strategies_of(results)) {
+    const auto runs = runs_varying(results, axis, strategy);
+    if (runs.empty() || (pipeline_only && runs.front()->layout.pp < 2)) continue;
+    kept.push_back(strategy);
+  }
+  return kept;
+}
+
+std::string skip_reason(const Results& results, SweepAxis axis, bool pipeline_only) {
+  int failed = 0;
+  for (const FailedPoint& failure : results.failures) failed += failure.sweep.varied == axis;
+  std::string reason = std::string("no successful ") + (pipeline_only ? "pipeline (pp > 1) " : "") +
+                       "run varies " + axis_field_name(axis);
+  if (failed > 0) reason += " (" + std::to_string(failed) + " such point(s) failed)";
+  return reason;
+}
+
+FigurePlan throughput_figure(const Results& results, SweepAxis axis) {
+  const std::string field = axis_field_name(axis);
+  FigurePlan plan;
+  plan.stem = "throughput_vs_" + field;
+  plan.heading = std::string("Raw and per-device throughput against ") + axis_noun(axis);
+  const auto strategies = strategies_along(results, axis, false);
+  if (strategies.empty()) {
+    plan.skip_reason = skip_reason(results, axis, false);
+    return plan;
+  }
+  LineFigure figure{plan.heading,
+                    axis_label(axis),
+                    "throughput (tokens/s)",
+                    "",
+                    wide_range(values_along(results, axis)),
+                    {}};
+  const auto all = strategies_of(results);
+  for (const std::string& strategy : strategies) {
+    const auto runs = runs_varying(results, axis, strategy);
+    const int color = color_of(all, strategy);
+    figure.series.push_back(series_of(runs, strategy + " raw", color, Dash::solid, YAxis::left,
+                                      [](const RunRecord& run) { return run.tokens_per_s; }));
+    figure.series.push_back(
+        series_of(runs, strategy + " per device", color, Dash::dashed, YAxis::left,
+                  [](const RunRecord& run) { return run.tokens_per_s_per_device; }));
+  }
+  plan.note =
+      "Solid: raw throughput (global tokens per step / median step time); dashed: raw / devices.";
+  plan.data = figure;
+  return plan;
+}
+
+FigurePlan utilization_figure(const Results& results, SweepAxis axis, bool pipeline_only) {
+  const std::string field = axis_field_name(axis);
+  FigurePlan plan;
+  plan.stem = "throughput_utilization_vs_" + field;
+  plan.heading = std::string("Raw throughput and utilization against ") + axis_noun(axis) +
+                 (pipeline_only ? " (pipeline strategies)" : "");
+  const auto strategies = strategies_along(results, axis, pipeline_only);
+  if (strategies.empty()) {
+    plan.skip_reason = skip_reason(results, axis, pipeline_only);
+    return plan;
+  }
+  LineFigure figure{plan.heading,
+                    axis_label(axis),
+                    "raw throughput (tokens/s)",
+                    "device utilization, mean over ranks (%)",
+                    wide_range(values_along(results, axis)),
+                    {}};
+  const auto all = strategies_of(results);
+  for (const std::string& strategy : strategies) {
+    const auto runs = runs_varying(results, axis, strategy);
+    const int color = color_of(all, strategy);
+    figure.series.push_back(series_of(runs, strategy + " tokens/s", color, Dash::solid, YAxis::left,
+                                      [](const RunRecord& run) { return run.tokens_per_s; }));
+    figure.series.push_back(
+        series_of(runs, strategy + " utilization", color, Dash::dashed, YAxis::right,
+                  [](const RunRecord& run) { return 100.0 * mean_utilization(run); }));
+  }
+  plan.note =
+      "Solid, left axis: raw throughput; dashed, right axis: compute time / wall time, "
+      "mean over ranks.";
+  plan.data = figure;
+  return plan;
+}
+
+}  // namespace
+
+const char* axis_label(SweepAxis axis) {
+  switch (axis) {
+    case SweepAxis::batch_size:
+      return "batch size (sequences per step)";
+    case SweepAxis::seq_len:
+      return "sequence length (tokens)";
+    case SweepAxis::n_layers:
+      return "number of layers";
+    case SweepAxis::micro_batch:
+      return "micro-batch size (sequences)";
+    case SweepAxis::none:
+      break;
+  }
+  return "none";
+}
+
+const char* axis_noun(SweepAxis axis) {
+  switch (axis) {
+    case SweepAxis::batch_size:
+      return "batch size";
+    case SweepAxis::seq_len:
+      return "sequence length";
+    case SweepAxis::n_layers:
+      return "number of layers";
+    case SweepAxis::micro_batch:
+      return "micro-batch size";
+    case SweepAxis::none:
+      break;
+  }
+  return "none";
+}
+
+std::vector<FigurePlan> sweep_figures(const Results& results) {
+  std::vector<FigurePlan> plans;
+  for (SweepAxis axis : {SweepAxis::batch_size, SweepAxis::seq_len, SweepAxis::n_layers}) {
+    plans.push_back(throughput_figure(results, axis));
+    plans.push_back(utilization_figure(results, axis, false));
+  }
+  plans.push_back(utilization_figure(results, SweepAxis::micro_batch, true));
+  return plans;
+}
+
+}  // namespace paratrain::report

@@ -1,0 +1,60 @@
+#include "sweep/launch.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <thread>
+
+namespace paratrain {
+
+namespace {
+
+std::string text(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.9g", value);
+  return buffer;
+}
+
+}  // namespace
+
+std::vector<std::string> bench_arguments(const SweepPoint& point, const LaunchSettings& settings) {
+  const ModelConfig& model = point.model;
+  const Layout& layout = point.layout;
+  std::vector<std::string> args{
+      settings.binary, "bench",
+      "--vocab-size", std::to_string(model.vocab_size),
+      "--seq-len", std::to_string(model.seq_len),
+      "--d-model", std::to_string(model.d_model),
+      "--n-heads", std::to_string(model.n_heads),
+      "--n-layers", std::to_string(model.n_layers),
+      "--ffn-mult", std::to_string(model.ffn_mult),
+      "--dropout", text(model.dropout),
+      "--batch-size", std::to_string(model.batch_size),
+      "--dp", std::to_string(layout.grid.dp),
+      "--pp", std::to_string(layout.grid.pp),
+      "--tp", std::to_string(layout.grid.tp),
+      "--micro-batch", std::to_string(layout.micro_batch),
+      "--schedule", schedule_kind_name(layout.schedule),
+      "--virtual-stages", std::to_string(layout.virtual_stages),
+      "--warmup", std::to_string(point.warmup),
+      "--steps", std::to_string(point.steps)};
+  if (settings.peak_gflops > 0) {
+    args.insert(args.end(), {"--peak-gflops", text(settings.peak_gflops)});
+  }
+  if (!settings.trace_path.empty()) args.insert(args.end(), {"--trace", settings.trace_path});
+  return args;
+}
+
+std::vector<std::string> launch_command(const SweepPoint& point, const LaunchSettings& settings) {
+  std::vector<std::string> bench = bench_arguments(point, settings);
+  const int ranks = point.strategy.ranks();
+  if (ranks == 1) return bench;
+  std::vector<std::string> command{"mpirun"};
+  if (geteuid() == 0) command.push_back("--allow-run-as-root");
+  if (ranks > static_cast<int>(std::thread::hardware_concurrency())) command.push_back("--oversubscribe");
+  command.insert(command.end(), {"-q", "-np", std::to_string(ranks)});
+  command.insert(command.end(), bench.begin(), bench.end());
+  return command;
+}
+
+}  // namespace paratrain

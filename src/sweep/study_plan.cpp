@@ -1,0 +1,41 @@
+#include "sweep/study_plan.h"
+
+namespace paratrain {
+
+namespace {
+
+ModelConfig study_base(bool full) {
+  ModelConfig model;  // V=1000 H=8 F=4 dropout 0.1 either way
+  model.seq_len = full ? 256 : 128;
+  model.d_model = full ? 512 : 256;
+  model.n_layers = full ? 12 : 4;
+  model.batch_size = full ? 32 : 16;
+  return model;
+}
+
+}  // namespace
+
+SweepSpec study_spec(bool full, int ranks) {
+  SweepSpec spec;
+  spec.base = study_base(full);
+  spec.base_micro_batch = 2;
+  if (full) {
+    spec.grid = {{SweepField::kBatchSize, {8, 16, 32, 64}},
+                 {SweepField::kSeqLen, {64, 128, 256, 512}},
+                 {SweepField::kNLayers, {4, 8, 12, 16, 24}},
+                 {SweepField::kMicroBatch, {1, 2, 4, 8, 16}}};
+    spec.warmup = 2;
+    spec.steps = 5;
+  } else {
+    spec.grid = {{SweepField::kBatchSize, {8, 16, 32}},
+                 {SweepField::kSeqLen, {64, 128, 256}},
+                 {SweepField::kNLayers, {2, 4, 8}},
+                 {SweepField::kMicroBatch, {1, 2, 4, 8}}};
+    spec.warmup = 1;
+    spec.steps = 3;
+  }
+  spec.strategies = default_strategies(ranks, spec.base.n_layers);
+  return spec;
+}
+
+}  // namespace paratrain

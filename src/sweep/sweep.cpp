@@ -1,0 +1,126 @@
+#include "sweep/sweep.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "core/clock.h"
+#include "kernels/gemm.h"
+#include "metrics/calibration.h"
+#include "sweep/csv_export.h"
+#include "sweep/point_runner.h"
+#include "sweep/progress.h"
+#include "sweep/result_store.h"
+
+namespace paratrain {
+
+namespace {
+
+int exit_after_from_env() {
+  const char* text = std::getenv("PARATRAIN_SWEEP_EXIT_AFTER");
+  return text == nullptr ? -1 : std::atoi(text);
+}
+
+void count(SweepSummary& summary, PointStatus status) {
+  switch (status) {
+    case PointStatus::kOk: ++summary.ok; break;
+    case PointStatus::kFailed: ++summary.failed; break;
+    case PointStatus::kSkipped: ++summary.skipped; break;
+    case PointStatus::kReused: ++summary.reused; break;
+  }
+}
+
+// One peak for all points, measured here with the one thread each rank uses,
+// so MFU compares across points instead of tracking each run's contention.
+double resolve_peak(const SweepOptions& options) {
+  if (options.peak_gflops > 0) return options.peak_gflops;
+  kernels::gemm_set_threads(1);
+  const double peak = calibrate_peak_gflops();
+  std::fprintf(stderr, "paratrain sweep: calibrated peak %.1f GFLOP/s per device (one thread)\n", peak);
+  return peak;
+}
+
+std::string point_label(const SweepPoint& point) {
+  if (!point.varied) return point.strategy.name + " base";
+  return point.strategy.name + " " + sweep_field_name(*point.varied) + "=" +
+         format_field_value(*point.varied, point.value);
+}
+
+PointRecord record_point(const SweepPoint& point, const ResultStore& store, LaunchSettings settings,
+                         const SweepOptions& options) {
+  if (!point.skip_reason.empty()) return skipped_point(point);
+  if (const nlohmann::json* measured = store.find_measurement(point.measurement_key())) {
+    return reused_point(point, *measured);
+  }
+  std::string recorded_trace;
+  if (!options.traces_dir.empty()) {
+    namespace fs = std::filesystem;
+    const fs::path trace = fs::path(options.traces_dir) / point.trace_file_name();
+    settings.trace_path = trace.string();
+    const fs::path results_folder = fs::absolute(options.results_path).parent_path();
+    recorded_trace = fs::absolute(trace).lexically_relative(results_folder).string();
+  }
+  return run_point(point, settings, recorded_trace, options.point_timeout_s);
+}
+
+// Points of this invocation that will start a bench: not stored, not skipped,
+// and not the same measurement as a stored or earlier point.
+int expected_launches(const std::vector<SweepPoint>& points, const ResultStore& store) {
+  std::set<std::string> measured;
+  int launches = 0;
+  for (const SweepPoint& point : points) {
+    if (store.contains(point.key()) || !point.skip_reason.empty()) continue;
+    const std::string measurement = point.measurement_key();
+    if (store.find_measurement(measurement) != nullptr || !measured.insert(measurement).second) continue;
+    ++launches;
+  }
+  return launches;
+}
+
+std::string detail_of(const PointRecord& result) {
+  if (result.status == PointStatus::kFailed) return result.record.value("error", std::string());
+  if (result.status == PointStatus::kSkipped) return result.record.value("reason", std::string());
+  return "";
+}
+
+}  // namespace
+
+std::string SweepSummary::text() const {
+  char line[256];
+  std::snprintf(line, sizeof(line),
+                "paratrain sweep: %d points: %d already stored, %d measured, %d reused, %d failed, "
+                "%d skipped",
+                planned, stored, ok, reused, failed, skipped);
+  return line;
+}
+
+SweepSummary run_sweep(const std::vector<SweepPoint>& points, const SweepOptions& options) {
+  ResultStore store(options.results_path);
+  SweepSummary summary;
+  summary.planned = static_cast<int>(points.size());
+  for (const SweepPoint& point : points) summary.stored += store.contains(point.key()) ? 1 : 0;
+  if (!options.traces_dir.empty()) std::filesystem::create_directories(options.traces_dir);
+  LaunchSettings settings{options.binary, 0, ""};
+  if (summary.stored < summary.planned) settings.peak_gflops = resolve_peak(options);
+  const int exit_after = exit_after_from_env();
+  int appended = 0;
+  Progress progress(summary.planned - summary.stored, expected_launches(points, store));
+  for (const SweepPoint& point : points) {
+    if (store.contains(point.key())) continue;
+    const std::string label = point_label(point);
+    progress.start_point(label);
+    const double start = now_seconds();
+    PointRecord result = record_point(point, store, settings, options);
+    const std::string detail = detail_of(result);
+    store.append(std::move(result.record), point.key(), point.measurement_key());
+    count(summary, result.status);
+    progress.finish_point(label, result.status, now_seconds() - start, detail);
+    if (++appended == exit_after) std::_Exit(137);
+  }
+  progress.finish(summary.text());
+  if (!options.csv_path.empty()) write_csv(store.records(), options.csv_path);
+  return summary;
+}
+
+}  // namespace paratrain
