@@ -64,7 +64,7 @@ class SweepCommand : public LocalCommand {
     for (const std::string& flag : grid_flags_) spec_.grid.push_back(parse_grid_flag(flag));
     if (!strategy_names_.empty()) spec_.strategies.clear();
     for (const std::string& name : strategy_names_) spec_.strategies.push_back(parse_strategy(name));
-    if (spec_.strategies.empty()) spec_.strategies = default_strategies(ranks_, spec_.base.n_layers);
+    if (spec_.strategies.empty()) spec_.strategies = default_strategies(ranks_, spec_.base.n_layers, spec_.base.n_heads);
     return plan_sweep(spec_);
   }
 

@@ -8,7 +8,17 @@
 namespace paratrain::report {
 
 // The config field a sweep point varies; `none` for a lone bench record.
-enum class SweepAxis { none, batch_size, seq_len, n_layers, micro_batch };
+// The seed report's figures sweep the first four; the others get figures of
+// their own when a sweep varies them.
+enum class SweepAxis {
+  none, batch_size, seq_len, n_layers, micro_batch,
+  vocab_size, d_model, n_heads, ffn_mult, dropout
+};
+// Every field a sweep may vary, in the report's order.
+inline constexpr SweepAxis kSweepAxes[] = {
+    SweepAxis::batch_size, SweepAxis::seq_len,  SweepAxis::n_layers, SweepAxis::micro_batch,
+    SweepAxis::vocab_size, SweepAxis::d_model,  SweepAxis::n_heads,  SweepAxis::ffn_mult,
+    SweepAxis::dropout};
 
 enum class Schedule { none, gpipe, one_f_one_b, interleaved, other };
 

@@ -46,8 +46,7 @@ std::string text_or(const json& object, const char* key, const std::string& fall
 SweepAxis axis_from(const json& varied) {
   if (varied.is_null()) return SweepAxis::none;
   if (!varied.is_string()) throw FieldError("sweep.varied is neither a string nor null");
-  for (SweepAxis axis :
-       {SweepAxis::batch_size, SweepAxis::seq_len, SweepAxis::n_layers, SweepAxis::micro_batch}) {
+  for (SweepAxis axis : kSweepAxes) {
     if (varied.get<std::string>() == axis_field_name(axis)) return axis;
   }
   throw FieldError("sweep.varied '" + varied.get<std::string>() + "' is not a config field");
@@ -200,6 +199,16 @@ const char* axis_field_name(SweepAxis axis) {
       return "n_layers";
     case SweepAxis::micro_batch:
       return "micro_batch";
+    case SweepAxis::vocab_size:
+      return "vocab_size";
+    case SweepAxis::d_model:
+      return "d_model";
+    case SweepAxis::n_heads:
+      return "n_heads";
+    case SweepAxis::ffn_mult:
+      return "ffn_mult";
+    case SweepAxis::dropout:
+      return "dropout";
     case SweepAxis::none:
       break;
   }

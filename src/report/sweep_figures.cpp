@@ -122,6 +122,16 @@ const char* axis_label(SweepAxis axis) {
       return "number of layers";
     case SweepAxis::micro_batch:
       return "micro-batch size (sequences)";
+    case SweepAxis::vocab_size:
+      return "vocabulary size (tokens)";
+    case SweepAxis::d_model:
+      return "hidden width d_model";
+    case SweepAxis::n_heads:
+      return "attention heads";
+    case SweepAxis::ffn_mult:
+      return "MLP width multiplier";
+    case SweepAxis::dropout:
+      return "dropout probability";
     case SweepAxis::none:
       break;
   }
@@ -138,6 +148,16 @@ const char* axis_noun(SweepAxis axis) {
       return "number of layers";
     case SweepAxis::micro_batch:
       return "micro-batch size";
+    case SweepAxis::vocab_size:
+      return "vocabulary size";
+    case SweepAxis::d_model:
+      return "hidden width";
+    case SweepAxis::n_heads:
+      return "number of heads";
+    case SweepAxis::ffn_mult:
+      return "MLP width multiplier";
+    case SweepAxis::dropout:
+      return "dropout";
     case SweepAxis::none:
       break;
   }
@@ -151,6 +171,14 @@ std::vector<FigurePlan> sweep_figures(const Results& results) {
     plans.push_back(utilization_figure(results, axis, false));
   }
   plans.push_back(utilization_figure(results, SweepAxis::micro_batch, true));
+  // Beyond the seed's figures: any other field the sweep varied.
+  for (SweepAxis axis : kSweepAxes) {
+    const bool seed_axis = axis == SweepAxis::batch_size || axis == SweepAxis::seq_len ||
+                           axis == SweepAxis::n_layers || axis == SweepAxis::micro_batch;
+    if (seed_axis || values_along(results, axis).empty()) continue;
+    plans.push_back(throughput_figure(results, axis));
+    plans.push_back(utilization_figure(results, axis, false));
+  }
   return plans;
 }
 

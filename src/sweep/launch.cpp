@@ -38,6 +38,8 @@ std::vector<std::string> bench_arguments(const SweepPoint& point, const LaunchSe
       "--virtual-stages", std::to_string(layout.virtual_stages),
       "--warmup", std::to_string(point.warmup),
       "--steps", std::to_string(point.steps)};
+  if (layout.sequence_parallel) args.push_back("--sequence-parallel");
+  if (layout.zero != 0) args.insert(args.end(), {"--zero", std::to_string(layout.zero)});
   if (settings.peak_gflops > 0) {
     args.insert(args.end(), {"--peak-gflops", text(settings.peak_gflops)});
   }

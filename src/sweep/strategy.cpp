@@ -8,49 +8,75 @@ namespace paratrain {
 
 namespace {
 
-Strategy make_strategy(int dp, int pp, ScheduleKind schedule, int virtual_stages) {
+// The canonical name: the parts in the order dp, tp, pp, joined by "x".
+std::string strategy_name(const Strategy& strategy) {
+  std::vector<std::string> parts;
+  const GridShape& grid = strategy.grid;
+  if (grid.dp > 1) parts.push_back("dp" + std::to_string(grid.dp) + (strategy.zero ? "-zero1" : ""));
+  if (grid.tp > 1) parts.push_back("tp" + std::to_string(grid.tp) + (strategy.sequence_parallel ? "-sp" : ""));
+  if (grid.pp > 1) {
+    std::string part = "pp" + std::to_string(grid.pp) + "-" + schedule_kind_name(strategy.schedule);
+    if (strategy.schedule == ScheduleKind::kInterleaved) part += "-v" + std::to_string(strategy.virtual_stages);
+    parts.push_back(part);
+  }
+  if (parts.empty()) return "seq";
+  std::string name = parts.front();
+  for (size_t idx = 1; idx < parts.size(); ++idx) name += "x" + parts[idx];
+  return name;
+}
+
+Strategy make_strategy(int dp, int pp, ScheduleKind schedule, int virtual_stages, int tp = 1) {
   Strategy strategy;
-  strategy.grid.dp = dp;
-  strategy.grid.pp = pp;
+  strategy.grid = {dp, pp, tp};
   strategy.schedule = schedule;
   strategy.virtual_stages = virtual_stages;
-  if (dp == 1 && pp == 1) {
-    strategy.name = "seq";
-  } else if (pp == 1) {
-    strategy.name = "dp" + std::to_string(dp);
-  } else {
-    strategy.name = (dp > 1 ? "dp" + std::to_string(dp) + "x" : std::string()) + "pp" +
-                    std::to_string(pp) + "-" + schedule_kind_name(schedule);
-    if (schedule == ScheduleKind::kInterleaved) strategy.name += "-v" + std::to_string(virtual_stages);
-  }
+  strategy.name = strategy_name(strategy);
   return strategy;
 }
 
 [[noreturn]] void refuse(const std::string& name) {
   throw UsageError("unknown strategy '" + name +
-                   "' (expected seq, dpN, ppN-gpipe, ppN-1f1b, ppN-interleaved-vK or "
-                   "dpAxppB-<schedule>, e.g. dp2xpp2-1f1b)");
+                   "' (expected seq or parts joined by x in the order dpN[-zero1], tpN[-sp], "
+                   "ppN-gpipe|1f1b|interleaved-vK, e.g. dp2xpp2-1f1b, tp2-sp, dp2xtp2)");
+}
+
+// One part of a name into the strategy; false if it is not a known part.
+bool parse_part(const std::string& part, Strategy& strategy) {
+  static const std::regex dp(R"(^dp([1-9][0-9]*)(-zero1)?$)");
+  static const std::regex tp(R"(^tp([1-9][0-9]*)(-sp)?$)");
+  static const std::regex pp(R"(^pp([1-9][0-9]*)-(gpipe|1f1b|interleaved)(?:-v([1-9][0-9]*))?$)");
+  std::smatch match;
+  if (std::regex_match(part, match, dp)) {
+    strategy.grid.dp = std::stoi(match[1]);
+    strategy.zero = match[2].matched ? 1 : 0;
+  } else if (std::regex_match(part, match, tp)) {
+    strategy.grid.tp = std::stoi(match[1]);
+    strategy.sequence_parallel = match[2].matched;
+  } else if (std::regex_match(part, match, pp)) {
+    strategy.grid.pp = std::stoi(match[1]);
+    strategy.schedule = parse_schedule_kind(match[2]);
+    const bool interleaved = strategy.schedule == ScheduleKind::kInterleaved;
+    if (interleaved != match[3].matched) return false;  // -vK exactly with interleaved
+    strategy.virtual_stages = interleaved ? std::stoi(match[3]) : 1;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
 
 Strategy parse_strategy(const std::string& name) {
-  if (name == "seq") return make_strategy(1, 1, ScheduleKind::kOneFOneB, 1);
-  // dpN | [dpAx]ppB-gpipe | [dpAx]ppB-1f1b | [dpAx]ppB-interleaved-vK
-  static const std::regex pattern(R"(^(?:dp([1-9][0-9]*))?(?:(x)?pp([1-9][0-9]*)-(gpipe|1f1b|interleaved)(?:-v([1-9][0-9]*))?)?$)");
-  std::smatch match;
-  if (!std::regex_match(name, match, pattern)) refuse(name);
-  const bool has_dp = match[1].matched, has_pp = match[3].matched;
-  if (!has_dp && !has_pp) refuse(name);
-  if (has_dp && has_pp && !match[2].matched) refuse(name);  // "dp2pp2-1f1b"
-  if (!has_dp && match[2].matched) refuse(name);            // "xpp2-1f1b"
-  const int dp = has_dp ? std::stoi(match[1]) : 1;
-  const int pp = has_pp ? std::stoi(match[3]) : 1;
-  const ScheduleKind schedule = has_pp ? parse_schedule_kind(match[4]) : ScheduleKind::kOneFOneB;
-  const bool interleaved = schedule == ScheduleKind::kInterleaved;
-  if (interleaved != match[5].matched) refuse(name);  // -vK exactly with interleaved
-  const int virtual_stages = interleaved ? std::stoi(match[5]) : 1;
-  const Strategy strategy = make_strategy(dp, pp, schedule, virtual_stages);
+  Strategy strategy;
+  if (name != "seq") {
+    size_t begin = 0;
+    while (begin <= name.size()) {
+      const size_t end = std::min(name.find('x', begin), name.size());
+      if (!parse_part(name.substr(begin, end - begin), strategy)) refuse(name);
+      begin = end + 1;
+    }
+  }
+  strategy.name = strategy_name(strategy);
   // One spelling per strategy, so point keys stay canonical ("dp1" is "seq").
   if (strategy.name != name) {
     throw UsageError("strategy '" + name + "' is spelled '" + strategy.name + "'");
@@ -58,16 +84,30 @@ Strategy parse_strategy(const std::string& name) {
   return strategy;
 }
 
-std::vector<Strategy> default_strategies(int ranks, int n_layers) {
-  std::vector<Strategy> strategies{make_strategy(1, 1, ScheduleKind::kOneFOneB, 1)};
+std::vector<Strategy> default_strategies(int ranks, int n_layers, int n_heads) {
+  const auto one_f_one_b = ScheduleKind::kOneFOneB;
+  std::vector<Strategy> strategies{make_strategy(1, 1, one_f_one_b, 1)};
   if (ranks == 1) return strategies;
-  strategies.push_back(make_strategy(ranks, 1, ScheduleKind::kOneFOneB, 1));
+  const bool tp_fits = n_heads == 0 || n_heads % ranks == 0;
+  strategies.push_back(make_strategy(ranks, 1, one_f_one_b, 1));
+  if (tp_fits) strategies.push_back(make_strategy(1, 1, one_f_one_b, 1, ranks));
   strategies.push_back(make_strategy(1, ranks, ScheduleKind::kGPipe, 1));
-  strategies.push_back(make_strategy(1, ranks, ScheduleKind::kOneFOneB, 1));
+  strategies.push_back(make_strategy(1, ranks, one_f_one_b, 1));
   if (2 * ranks <= n_layers) strategies.push_back(make_strategy(1, ranks, ScheduleKind::kInterleaved, 2));
-  for (int dp = 2; dp < ranks; ++dp) {
-    if (ranks % dp == 0 && ranks / dp > 1) {
-      strategies.push_back(make_strategy(dp, ranks / dp, ScheduleKind::kOneFOneB, 1));
+  for (int first = 2; first < ranks; ++first) {
+    if (ranks % first != 0 || ranks / first < 2) continue;
+    const int second = ranks / first;
+    strategies.push_back(make_strategy(first, second, one_f_one_b, 1));             // dp x pp
+    if (n_heads == 0 || n_heads % second == 0) {
+      strategies.push_back(make_strategy(first, 1, one_f_one_b, 1, second));        // dp x tp
+      strategies.push_back(make_strategy(1, second, one_f_one_b, 1, first));        // tp x pp
+    }
+  }
+  for (int dp = 2; dp * 4 <= ranks; ++dp) {  // three axes, each > 1
+    for (int tp = 2; dp * tp * 2 <= ranks; ++tp) {
+      if (ranks % (dp * tp) == 0 && (n_heads == 0 || n_heads % tp == 0)) {
+        strategies.push_back(make_strategy(dp, ranks / (dp * tp), one_f_one_b, 1, tp));
+      }
     }
   }
   return strategies;

@@ -34,7 +34,7 @@ SweepSpec study_spec(bool full, int ranks) {
     spec.warmup = 1;
     spec.steps = 3;
   }
-  spec.strategies = default_strategies(ranks, spec.base.n_layers);
+  spec.strategies = default_strategies(ranks, spec.base.n_layers, spec.base.n_heads);
   return spec;
 }
 

@@ -57,21 +57,33 @@ testing::CommandResult sweep(const fs::path& out, const std::string& extra, cons
 }  // namespace
 
 TEST(SweepStrategy, NamesRoundTripAndUnknownOnesAreRefused) {
-  for (const char* name : {"seq", "dp2", "pp2-gpipe", "pp2-1f1b", "pp2-interleaved-v2", "dp2xpp2-1f1b"}) {
+  for (const char* name : {"seq", "dp2", "pp2-gpipe", "pp2-1f1b", "pp2-interleaved-v2", "dp2xpp2-1f1b",
+                           "tp2", "tp2-sp", "dp2-zero1", "dp2xtp2", "tp2xpp2-1f1b", "dp2-zero1xtp2-spxpp2-gpipe"}) {
     EXPECT_EQ(parse_strategy(name).name, name);
   }
   EXPECT_EQ(parse_strategy("dp2xpp2-gpipe").ranks(), 4);
-  for (const char* name : {"bogus", "dp2pp2-1f1b", "pp2", "pp2-interleaved", "pp2-1f1b-v2", "dp1", ""}) {
+  const Strategy three = parse_strategy("dp2-zero1xtp2-spxpp2-gpipe");
+  EXPECT_EQ(three.ranks(), 8);
+  EXPECT_EQ(three.grid.tp, 2);
+  EXPECT_TRUE(three.sequence_parallel);
+  EXPECT_EQ(three.zero, 1);
+  for (const char* name : {"bogus", "dp2pp2-1f1b", "pp2", "pp2-interleaved", "pp2-1f1b-v2", "dp1", "",
+                           "tp2xdp2", "pp2-1f1bxtp2", "tp2-zero1", "dp2-sp", "tp2x"}) {
     EXPECT_THROW(parse_strategy(name), UsageError) << name;
   }
 }
 
 TEST(SweepStrategy, DefaultsFitTheRanksAndTheLayers) {
   std::vector<std::string> names;
-  for (const auto& strategy : default_strategies(4, 8)) names.push_back(strategy.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"seq", "dp4", "pp4-gpipe", "pp4-1f1b", "pp4-interleaved-v2",
-                                             "dp2xpp2-1f1b"}));
-  EXPECT_EQ(default_strategies(2, 3).size(), 4u);  // no interleaving over 3 blocks on 2 ranks
+  for (const auto& strategy : default_strategies(4, 8, 8)) names.push_back(strategy.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"seq", "dp4", "tp4", "pp4-gpipe", "pp4-1f1b",
+                                             "pp4-interleaved-v2", "dp2xpp2-1f1b", "dp2xtp2",
+                                             "tp2xpp2-1f1b"}));
+  EXPECT_EQ(default_strategies(2, 3, 4).size(), 5u);  // no interleaving over 3 blocks on 2 ranks
+  EXPECT_EQ(default_strategies(2, 4, 3).size(), 5u);  // no tp2 with 3 heads
+  names.clear();
+  for (const auto& strategy : default_strategies(8, 8, 8)) names.push_back(strategy.name);
+  EXPECT_EQ(names.back(), "dp2xtp2xpp2-1f1b");
   EXPECT_EQ(default_strategies(1, 4).size(), 1u);
 }
 
@@ -79,7 +91,9 @@ TEST(SweepPlan, OneFactorPointsWithSkipsAndReusedBase) {
   SweepSpec spec;
   spec.base.vocab_size = 64, spec.base.seq_len = 16, spec.base.d_model = 32;
   spec.base.n_heads = 4, spec.base.n_layers = 4, spec.base.batch_size = 8;
-  spec.strategies = default_strategies(2, 4);  // seq dp2 pp2-gpipe pp2-1f1b pp2-interleaved-v2
+  for (const char* name : {"seq", "dp2", "pp2-gpipe", "pp2-1f1b", "pp2-interleaved-v2"}) {
+    spec.strategies.push_back(parse_strategy(name));
+  }
   spec.grid = {{SweepField::kNLayers, {2, 4}}, {SweepField::kMicroBatch, {1, 2}}};
   const auto points = plan_sweep(spec);
   // 5 base + 5 x 2 n_layers + 3 pipelines x 2 micro_batch.
