@@ -64,7 +64,7 @@ TEST(Cli, HelpExitsZero) {
 TEST(Cli, BenchPrintsOneRecord) {
   const auto result = run_paratrain(std::string("bench ") + kTiny + " --warmup 1 --steps 2 --peak-gflops 50");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const auto record = nlohmann::json::parse(testing::last_line(result.output));
+  const auto record = nlohmann::json::parse(testing::last_json_line(result.output));
   EXPECT_EQ(record["config"]["d_model"], 32);
   EXPECT_EQ(record["steps"]["measured"], 2);
   EXPECT_GT(record["tokens_per_s"].get<double>(), 0);

@@ -29,11 +29,18 @@ inline CommandResult run_paratrain(const std::string& arguments) {
   return run_command(std::string(PARATRAIN_BINARY) + " " + arguments);
 }
 
-// The last line of the output (where bench puts its JSON record).
-inline std::string last_line(const std::string& text) {
-  const auto end = text.find_last_not_of('\n');
-  const auto begin = text.rfind('\n', end);
-  return text.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1) + 1);
+// The last line that is a JSON object: bench's record. Under mpirun, stderr
+// lines of other ranks may arrive after it.
+inline std::string last_json_line(const std::string& text) {
+  size_t end = text.size();
+  while (end > 0) {
+    const size_t begin = text.rfind('\n', end - 1);
+    const size_t start = begin == std::string::npos ? 0 : begin + 1;
+    if (start < text.size() && text[start] == '{') return text.substr(start, end - start);
+    if (begin == std::string::npos) break;
+    end = begin;
+  }
+  return "";
 }
 
 }  // namespace paratrain::testing

@@ -252,7 +252,7 @@ namespace {
 nlohmann::json bench_record(int ranks, const std::string& layout) {
   const auto result = mpirun(ranks, "bench " + kConfig + " --warmup 0 --steps 1 --peak-gflops 100 " + layout);
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  return nlohmann::json::parse(testing::last_line(result.output));
+  return nlohmann::json::parse(testing::last_json_line(result.output));
 }
 
 double peak(const nlohmann::json& record, int rank, const char* category) {
