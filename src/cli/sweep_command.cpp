@@ -24,7 +24,7 @@ class SweepCommand : public LocalCommand {
     sub.add_option("--ranks", ranks_, "ranks of the default strategies (with --strategies unset)")
         ->capture_default_str();
     sub.add_option("--strategies", strategy_names_,
-                   "comma-separated: seq, dpN, ppN-gpipe, ppN-1f1b, ppN-interleaved-vK, dpAxppB-1f1b")
+                   "comma-separated names: seq, or parts joined by x in the order dpN[-zero1], tpN[-sp], ppN-gpipe|1f1b|interleaved-vK (e.g. dp2xpp2-1f1b, tp2-sp)")
         ->delimiter(',')
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     auto* grid = sub.add_option("--grid", grid_flags_, "field=v1,v2,... varied one at a time (repeatable)")

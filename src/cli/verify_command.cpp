@@ -196,7 +196,8 @@ int VerifyCommand::run(const Communicator& world) {
     logits.resize(static_cast<size_t>(model.batch_size) * model.seq_len * model.vocab_size);
     last->head()->capture_logits(logits.data());
   }
-  const float loss = static_cast<float>(trainer.forward_backward(0));
+  trainer.forward_backward(0);
+  const float loss = static_cast<float>(trainer.global_loss(0));
   check_forward_backward(trainer, loss, logits);
   trainer.optimizer_step();
   check_step(trainer);

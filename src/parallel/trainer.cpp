@@ -76,7 +76,7 @@ MicroBatchView Trainer::micro_batch_view(int micro_batch) const {
           replica_first_sample() + static_cast<uint32_t>(micro_batch * size), size};
 }
 
-double Trainer::forward_backward(uint32_t step) {
+void Trainer::forward_backward(uint32_t step) {
   const ModelConfig& model = options_.model;
   {
     ScopedEvent event(timeline_, EventKind::kOther, step);
@@ -100,9 +100,16 @@ double Trainer::forward_backward(uint32_t step) {
   for (auto& buckets : buckets_) buckets->finish(step);
   reduce_partial_gradients();
 
-  // Every rank learns the global loss: the last stage of each replica holds its part.
+}
+
+double Trainer::global_loss(uint32_t step) {
+  const ModelConfig& model = options_.model;
+  // The last stage of each replica holds its part (tensor-parallel rank 0 only).
   double loss_sum = last_stage_chunk() != nullptr ? last_stage_chunk()->head()->loss_sum() : 0.0;
-  if (grid_.world().size() > 1) grid_.world().all_reduce_sum(&loss_sum, 1);
+  if (grid_.world().size() > 1) {
+    ScopedEvent event(timeline_, EventKind::kAllReduce, step, -1, -1, "loss all-reduce");
+    grid_.world().all_reduce_sum(&loss_sum, 1);
+  }
   return loss_sum / (static_cast<double>(model.batch_size) * model.seq_len);
 }
 
@@ -129,8 +136,11 @@ StepResult Trainer::train_step() {
   StepResult result;
   result.step = next_step_;
   const double begin = now_seconds();
-  result.loss = forward_backward(next_step_);
+  forward_backward(next_step_);
   optimizer_step();
+  // After the optimizer: summing the loss over the world waits for every rank,
+  // which must not hold back a stage's optimizer step.
+  result.loss = global_loss(next_step_);
   result.seconds = now_seconds() - begin;
   ++next_step_;
   return result;

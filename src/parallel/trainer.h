@@ -45,8 +45,10 @@ class Trainer {
   ~Trainer();
 
   // Forward and backward over the step's batch, gradients summed over the
-  // data-parallel group. Returns the global mean loss.
-  double forward_backward(uint32_t step);
+  // data-parallel group.
+  void forward_backward(uint32_t step);
+  // Collective: the step's mean loss over the global batch, on every rank.
+  double global_loss(uint32_t step);
   void optimizer_step();
   // Both, timed; advances the step counter.
   StepResult train_step();

@@ -90,7 +90,11 @@ std::vector<Strategy> default_strategies(int ranks, int n_layers, int n_heads) {
   if (ranks == 1) return strategies;
   const bool tp_fits = n_heads == 0 || n_heads % ranks == 0;
   strategies.push_back(make_strategy(ranks, 1, one_f_one_b, 1));
-  if (tp_fits) strategies.push_back(make_strategy(1, 1, one_f_one_b, 1, ranks));
+  strategies.push_back(parse_strategy("dp" + std::to_string(ranks) + "-zero1"));
+  if (tp_fits) {
+    strategies.push_back(make_strategy(1, 1, one_f_one_b, 1, ranks));
+    strategies.push_back(parse_strategy("tp" + std::to_string(ranks) + "-sp"));
+  }
   strategies.push_back(make_strategy(1, ranks, ScheduleKind::kGPipe, 1));
   strategies.push_back(make_strategy(1, ranks, one_f_one_b, 1));
   if (2 * ranks <= n_layers) strategies.push_back(make_strategy(1, ranks, ScheduleKind::kInterleaved, 2));

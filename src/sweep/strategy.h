@@ -27,7 +27,8 @@ struct Strategy {
 // UsageError naming the text and the accepted forms for anything unknown.
 Strategy parse_strategy(const std::string& name);
 
-// Every strategy that fits `ranks` ranks: seq (one rank), dpN, tpN, ppN with
+// Every strategy that fits `ranks` ranks: seq (one rank), dpN and dpN-zero1,
+// tpN and tpN-sp (sequence parallel), ppN with
 // gpipe and 1f1b, ppN interleaved with 2 virtual stages when n_layers allows,
 // and the two-axis hybrids (dp x pp 1f1b, dp x tp, tp x pp 1f1b) of every
 // factorization of N with both sides > 1, and dp x tp x pp when N has three

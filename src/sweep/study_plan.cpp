@@ -31,8 +31,8 @@ SweepSpec study_spec(bool full, int ranks) {
                  {SweepField::kSeqLen, {64, 128, 256}},
                  {SweepField::kNLayers, {2, 4, 8}},
                  {SweepField::kMicroBatch, {1, 2, 4, 8}}};
-    spec.warmup = 1;
-    spec.steps = 3;
+    spec.warmup = 2;
+    spec.steps = 5;
   }
   spec.strategies = default_strategies(ranks, spec.base.n_layers, spec.base.n_heads);
   return spec;

@@ -76,11 +76,11 @@ TEST(SweepStrategy, NamesRoundTripAndUnknownOnesAreRefused) {
 TEST(SweepStrategy, DefaultsFitTheRanksAndTheLayers) {
   std::vector<std::string> names;
   for (const auto& strategy : default_strategies(4, 8, 8)) names.push_back(strategy.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"seq", "dp4", "tp4", "pp4-gpipe", "pp4-1f1b",
+  EXPECT_EQ(names, (std::vector<std::string>{"seq", "dp4", "dp4-zero1", "tp4", "tp4-sp", "pp4-gpipe", "pp4-1f1b",
                                              "pp4-interleaved-v2", "dp2xpp2-1f1b", "dp2xtp2",
                                              "tp2xpp2-1f1b"}));
-  EXPECT_EQ(default_strategies(2, 3, 4).size(), 5u);  // no interleaving over 3 blocks on 2 ranks
-  EXPECT_EQ(default_strategies(2, 4, 3).size(), 5u);  // no tp2 with 3 heads
+  EXPECT_EQ(default_strategies(2, 3, 4).size(), 7u);  // no interleaving over 3 blocks on 2 ranks
+  EXPECT_EQ(default_strategies(2, 4, 3).size(), 6u);  // no tp2 (nor tp2-sp) with 3 heads
   names.clear();
   for (const auto& strategy : default_strategies(8, 8, 8)) names.push_back(strategy.name);
   EXPECT_EQ(names.back(), "dp2xtp2xpp2-1f1b");
