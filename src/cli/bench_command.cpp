@@ -38,11 +38,10 @@ nlohmann::json rank_json(const ProcessGrid& grid, const TimeBreakdown& time,
     seconds[event_kind_name(static_cast<EventKind>(kind))] = time.by_kind[kind];
   }
   seconds["wall"] = time.wall;
-  const double recv = time.by_kind[static_cast<int>(EventKind::kRecv)];
   return {{"rank", grid.world_rank()},
           {"coord", {{"dp", grid.coord().dp}, {"pp", grid.coord().pp}, {"tp", grid.coord().tp}}},
           {"utilization", time.utilization()},
-          {"bubble", recv / time.wall},
+          {"bubble", time.waiting_for_neighbours() / time.wall},
           {"exposed_comm", time.communication() / time.wall},
           {"seconds", seconds},
           {"peak_bytes", memory_json(tracker)},
@@ -91,10 +90,14 @@ int BenchCommand::run(const Communicator& world) {
   std::vector<double> step_seconds, losses;
   double measured_begin = 0;
   for (int step_idx = 0; step_idx < warmup_ + steps_; ++step_idx) {
-    world.barrier();  // steps start together: a step's time is the slowest rank's
     if (step_idx == warmup_) {
+      world.barrier();
       timeline.clear();
       measured_begin = now_seconds();
+    } else {
+      // Steps start together, so a step's time is the slowest rank's.
+      ScopedEvent wait(timeline, EventKind::kWait, trainer.next_step(), -1, -1, "wait: step start");
+      world.barrier();
     }
     maybe_inject_fault(world.rank(), trainer.next_step());
     const StepResult result = trainer.train_step();

@@ -13,6 +13,7 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::kRecv: return "recv";
     case EventKind::kAllReduce: return "allreduce";
     case EventKind::kOther: return "other";
+    case EventKind::kWait: return "wait";
   }
   return "unknown";
 }
@@ -35,6 +36,10 @@ double TimeBreakdown::compute() const {
 double TimeBreakdown::communication() const {
   return by_kind[static_cast<int>(EventKind::kSend)] + by_kind[static_cast<int>(EventKind::kRecv)] +
          by_kind[static_cast<int>(EventKind::kAllReduce)];
+}
+
+double TimeBreakdown::waiting_for_neighbours() const {
+  return by_kind[static_cast<int>(EventKind::kRecv)] + by_kind[static_cast<int>(EventKind::kWait)];
 }
 
 TimeBreakdown Timeline::breakdown(double begin, double end) const {

@@ -17,8 +17,9 @@ enum class EventKind : int {
   kRecv,       // time blocked waiting for a neighbour's data
   kAllReduce,  // time blocked in a collective
   kOther,      // e.g. loading data
+  kWait,       // waiting for the other ranks at the step's end (a pipeline drains into it)
 };
-inline constexpr int kEventKindCount = 7;
+inline constexpr int kEventKindCount = 8;
 const char* event_kind_name(EventKind kind);
 bool is_compute(EventKind kind);
 bool is_communication(EventKind kind);
@@ -38,6 +39,8 @@ struct TimeBreakdown {
   double by_kind[kEventKindCount] = {};
   double compute() const;        // forward + backward + optimizer
   double communication() const;  // send + recv + all-reduce (blocked time)
+  // Idle waiting for other ranks: pipeline receives and the step-end wait.
+  double waiting_for_neighbours() const;
   double utilization() const { return wall > 0 ? compute() / wall : 0; }
 };
 

@@ -107,7 +107,9 @@ double Trainer::global_loss(uint32_t step) {
   // The last stage of each replica holds its part (tensor-parallel rank 0 only).
   double loss_sum = last_stage_chunk() != nullptr ? last_stage_chunk()->head()->loss_sum() : 0.0;
   if (grid_.world().size() > 1) {
-    ScopedEvent event(timeline_, EventKind::kAllReduce, step, -1, -1, "loss all-reduce");
+    // Every rank waits here for the slowest: where a pipeline's last stages
+    // idle while the first ones finish their backward.
+    ScopedEvent event(timeline_, EventKind::kWait, step, -1, -1, "wait: loss all-reduce");
     grid_.world().all_reduce_sum(&loss_sum, 1);
   }
   return loss_sum / (static_cast<double>(model.batch_size) * model.seq_len);

@@ -56,6 +56,8 @@ const char* activity_color(ActivityKind kind) {
       return "#e15759";
     case ActivityKind::allreduce:
       return "#edc948";
+    case ActivityKind::wait:
+      return "#ff9da7";
     case ActivityKind::other:
       break;
   }

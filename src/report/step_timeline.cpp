@@ -88,6 +88,8 @@ const char* activity_name(ActivityKind kind) {
       return "recv";
     case ActivityKind::allreduce:
       return "allreduce";
+    case ActivityKind::wait:
+      return "wait";
     case ActivityKind::other:
       break;
   }

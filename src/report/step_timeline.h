@@ -8,10 +8,10 @@
 namespace paratrain::report {
 
 // The trace categories (metrics/timeline.h); the order is the legend's.
-enum class ActivityKind { forward, backward, optimizer, send, recv, allreduce, other };
-constexpr std::array<ActivityKind, 7> kActivityKinds = {
+enum class ActivityKind { forward, backward, optimizer, send, recv, allreduce, wait, other };
+constexpr std::array<ActivityKind, 8> kActivityKinds = {
     ActivityKind::forward, ActivityKind::backward,  ActivityKind::optimizer, ActivityKind::send,
-    ActivityKind::recv,    ActivityKind::allreduce, ActivityKind::other};
+    ActivityKind::recv,    ActivityKind::allreduce, ActivityKind::wait,      ActivityKind::other};
 const char* activity_name(ActivityKind kind);
 
 struct TraceBox {

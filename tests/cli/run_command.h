@@ -4,7 +4,9 @@
 
 #include <array>
 #include <cstdio>
+#include <regex>
 #include <string>
+#include <vector>
 
 namespace paratrain::testing {
 
@@ -27,6 +29,16 @@ inline CommandResult run_command(const std::string& command) {
 
 inline CommandResult run_paratrain(const std::string& arguments) {
   return run_command(std::string(PARATRAIN_BINARY) + " " + arguments);
+}
+
+// The losses of train's "step N | loss X |" lines, in order.
+inline std::vector<double> losses_of(const std::string& output) {
+  std::vector<double> losses;
+  const std::regex line(R"(step (\d+) \| loss ([0-9.]+) \|)");
+  for (std::sregex_iterator it(output.begin(), output.end(), line), end; it != end; ++it) {
+    losses.push_back(std::stod((*it)[2]));
+  }
+  return losses;
 }
 
 // The last line that is a JSON object: bench's record. Under mpirun, stderr

@@ -2,25 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <regex>
 #include <vector>
 
 #include "run_command.h"
 
 namespace paratrain {
-
-namespace {
-
-std::vector<double> losses_of(const std::string& output) {
-  std::vector<double> losses;
-  const std::regex line(R"(step (\d+) \| loss ([0-9.]+) \|)");
-  for (std::sregex_iterator it(output.begin(), output.end(), line), end; it != end; ++it) {
-    losses.push_back(std::stod((*it)[2]));
-  }
-  return losses;
-}
-
-}  // namespace
 
 // Any text file will do; this one is on every Debian machine.
 TEST(Train, LossFallsOnRealText) {
@@ -28,7 +14,7 @@ TEST(Train, LossFallsOnRealText) {
       "train --data /usr/share/common-licenses/GPL-3 --vocab-size 256 --seq-len 64 --d-model 64 "
       "--n-heads 4 --n-layers 2 --batch-size 8 --lr 3e-3 --dropout 0.1 --steps 60 --seed 3");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const auto losses = losses_of(result.output);
+  const auto losses = testing::losses_of(result.output);
   ASSERT_EQ(losses.size(), 60u) << result.output;
   double last_mean = 0;
   for (size_t step = 50; step < 60; ++step) last_mean += losses[step] / 10;

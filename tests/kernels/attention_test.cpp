@@ -1,5 +1,6 @@
 #include "kernels/attention.h"
 
+#include "attention_reference.h"
 #include "gradient_check.h"
 
 namespace paratrain::kernels {
@@ -9,38 +10,6 @@ using testing::random_vector;
 
 namespace {
 
-// Plain loops in double: softmax(q k^T / sqrt(Dh), causal) v, no dropout.
-std::vector<double> reference_attention(const std::vector<float>& qkv, int samples, int seq,
-                                        int heads, int head_dim) {
-  const int width = heads * head_dim;
-  std::vector<double> out(static_cast<size_t>(samples) * seq * width, 0.0);
-  for (int sample_idx = 0; sample_idx < samples; ++sample_idx) {
-    for (int head_idx = 0; head_idx < heads; ++head_idx) {
-      auto at = [&](int pos, int part, int dim) {
-        return double(qkv[(size_t(sample_idx) * seq + pos) * 3 * width + part * width +
-                          head_idx * head_dim + dim]);
-      };
-      for (int query = 0; query < seq; ++query) {
-        std::vector<double> scores(query + 1);
-        double max_score = -1e300;
-        for (int key = 0; key <= query; ++key) {
-          double dot = 0;
-          for (int dim = 0; dim < head_dim; ++dim) dot += at(query, 0, dim) * at(key, 1, dim);
-          scores[key] = dot / std::sqrt(double(head_dim));
-          max_score = std::max(max_score, scores[key]);
-        }
-        double sum = 0;
-        for (auto& score : scores) sum += (score = std::exp(score - max_score));
-        for (int dim = 0; dim < head_dim; ++dim) {
-          double value = 0;
-          for (int key = 0; key <= query; ++key) value += scores[key] / sum * at(key, 2, dim);
-          out[(size_t(sample_idx) * seq + query) * width + head_idx * head_dim + dim] = value;
-        }
-      }
-    }
-  }
-  return out;
-}
 
 struct AttentionCase {
   AttentionShape shape{2, 5, 3, 4, 0};
@@ -62,8 +31,7 @@ TEST(Attention, ForwardMatchesPlainLoops) {
   AttentionCase c;
   const auto qkv = random_vector(size_t(c.shape.samples) * c.shape.seq_len * 3 * c.shape.width(), 61);
   const auto out = c.forward(qkv, DropoutKey{});
-  const auto expected = reference_attention(qkv, c.shape.samples, c.shape.seq_len, c.shape.heads,
-                                            c.shape.head_dim);
+  const auto expected = testing::reference_attention(qkv, c.shape, DropoutKey{}, 3);
   for (size_t idx = 0; idx < out.size(); ++idx) EXPECT_NEAR(out[idx], expected[idx], 1e-5);
 }
 

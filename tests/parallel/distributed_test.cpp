@@ -33,14 +33,6 @@ CommandResult mpirun(int ranks, const std::string& arguments, const std::string&
                      arguments);
 }
 
-std::vector<double> losses_of(const std::string& output) {
-  std::vector<double> losses;
-  const std::regex line(R"(step (\d+) \| loss ([0-9.]+) \|)");
-  for (std::sregex_iterator it(output.begin(), output.end(), line), end; it != end; ++it) {
-    losses.push_back(std::stod((*it)[2]));
-  }
-  return losses;
-}
 
 struct TrainedRun {
   std::vector<double> losses;
@@ -53,7 +45,7 @@ TrainedRun train(int ranks, const std::string& name, const std::string& layout) 
   const auto result = mpirun(ranks, "train " + kConfig + " " + layout + " --steps " +
                                         std::to_string(kSteps) + " --save-params " + run.params_path);
   EXPECT_EQ(result.exit_code, 0) << name << "\n" << result.output;
-  run.losses = losses_of(result.output);
+  run.losses = testing::losses_of(result.output);
   EXPECT_EQ(run.losses.size(), size_t(kSteps)) << result.output;
   return run;
 }
@@ -102,7 +94,7 @@ TEST(Equivalence, DropoutMatters) {
   // Sanity of the test itself: another seed trains differently.
   const auto other = mpirun(1, "train " + kConfig + " --seed 12 --steps 1");
   ASSERT_EQ(other.exit_code, 0) << other.output;
-  EXPECT_NE(losses_of(other.output).at(0), sequential().losses.at(0));
+  EXPECT_NE(testing::losses_of(other.output).at(0), sequential().losses.at(0));
 }
 
 TEST(Equivalence, DataParallel2) { expect_same_training(train(2, "dp2", "--dp 2"), "dp=2"); }
