@@ -207,6 +207,16 @@ void Communicator::all_gather(const float* in, float* out, size_t count_per_rank
   PT_MPI(MPI_Allgather(in, count, MPI_FLOAT, out, count, MPI_FLOAT, comm_));
 }
 
+void Communicator::reduce_scatter_sum_in_place(float* data, size_t count_per_rank) const {
+  const int count = checked_count(count_per_rank, "reduce_scatter_sum_in_place");
+  PT_MPI(MPI_Reduce_scatter_block(MPI_IN_PLACE, data, count, MPI_FLOAT, MPI_SUM, comm_));
+}
+
+void Communicator::all_gather_in_place(float* data, size_t count_per_rank) const {
+  const int count = checked_count(count_per_rank, "all_gather_in_place");
+  PT_MPI(MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, data, count, MPI_FLOAT, comm_));
+}
+
 Request Communicator::ireduce_scatter_sum(const float* in, float* out,
                                           size_t count_per_rank) const {
   const int count = checked_count(count_per_rank, "ireduce_scatter_sum");

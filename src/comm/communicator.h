@@ -78,6 +78,11 @@ class Communicator {
   void reduce_scatter_sum(const float* in, float* out, size_t count_per_rank) const;
   // in: (count_per_rank), out: (size * count_per_rank) in rank order; no overlap.
   void all_gather(const float* in, float* out, size_t count_per_rank) const;
+  // In place: data is (size, count_per_rank); the sum of block `rank` lands in
+  // data[0, count_per_rank) (MPI_IN_PLACE semantics of MPI_Reduce_scatter_block).
+  void reduce_scatter_sum_in_place(float* data, size_t count_per_rank) const;
+  // In place: each rank's block `rank` of data (size, count_per_rank) is sent to all.
+  void all_gather_in_place(float* data, size_t count_per_rank) const;
   Request ireduce_scatter_sum(const float* in, float* out, size_t count_per_rank) const;
   Request iall_gather(const float* in, float* out, size_t count_per_rank) const;
   Request isend(const float* data, size_t count, int peer, int tag) const;

@@ -62,6 +62,12 @@ void PipelineExecutor::run_step(const StepContext& ctx, const BatchOf& batch_of,
     }
   }
   // Sends still in flight must land before their buffers are written again.
+  bool pending = false;
+  for (auto& state : states_) {
+    for (auto& request : state.activation_sends) pending = pending || request.active();
+    for (auto& request : state.gradient_sends) pending = pending || request.active();
+  }
+  if (!pending) return;
   ScopedEvent event(timeline_, EventKind::kSend, ctx.step);
   for (auto& state : states_) {
     for (auto& request : state.activation_sends) request.wait();

@@ -26,9 +26,11 @@ class ShardedAdamW {
   kernels::AdamWHyper hyper_;
   Timeline& timeline_;
   size_t shard_begin_, shard_size_;  // elements of the flat (padded) arrays
-  Buffer<float> grad_shard_;         // (shard): the group's summed gradient
-  Buffer<float> param_shard_;        // (shard): updated values, sent to the all-gather
   Buffer<float> moment1_, moment2_;  // (shard)
+  // No buffers of its own for the exchange: the reduce-scatter leaves the
+  // summed gradient shard at the front of the gradient array (dead after
+  // backward), and the update writes the parameters' shard in place, from
+  // where the all-gather sends it.
   long step_count_ = 0;
 };
 
