@@ -38,6 +38,8 @@ std::string write_bar_figure(const BarFigure& figure, const std::string& stem,
   script += "set style data histograms\nset style histogram rowstacked\n";
   script += "set style fill solid 0.9 border -1\nset boxwidth 0.6\nset yrange [0:*]\n";
   script += "set offsets 0, 0, graph 0.1, 0\nset grid ytics\nset key outside right top\n";
+  // Strategy names are long: tilt them so neighbours do not overlap.
+  script += "set xtics rotate by -25 left\n";
   script += "plot \\\n";
   const int total_column = static_cast<int>(figure.stacks.size()) + 2;
   for (size_t stack = 0; stack < figure.stacks.size(); ++stack) {
