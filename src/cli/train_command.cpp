@@ -52,6 +52,8 @@ class TrainCommand : public Command {
       // The step's time is the slowest rank's; utilization the ranks' mean.
       double seconds = result.seconds;
       double utilization = timeline.breakdown(begin, now_seconds()).utilization() / world.size();
+      // Keep the events only for a trace: a long run must not grow without bound.
+      if (trace_path_.empty()) timeline.clear();
       world.all_reduce_max(&seconds, 1);
       world.all_reduce_sum(&utilization, 1);
       if (speaks) {
