@@ -44,6 +44,30 @@ std::string skip_reason(const Results& results, SweepAxis axis, bool pipeline_on
   return reason;
 }
 
+// The seed's figures pair, per strategy, raw throughput (solid, left axis)
+// with a second measure in the strategy's colour (dashed).
+struct SecondSeries {
+  const char* first_suffix;   // label of the throughput line after the strategy's name
+  const char* second_suffix;  // label of the second line
+  YAxis axis;
+  double (*value)(const RunRecord&);
+};
+
+void add_paired_series(const Results& results, SweepAxis axis,
+                       const std::vector<std::string>& strategies, const SecondSeries& second,
+                       LineFigure& figure) {
+  const auto all = strategies_of(results);
+  for (const std::string& strategy : strategies) {
+    const auto runs = runs_varying(results, axis, strategy);
+    const int color = color_of(all, strategy);
+    figure.series.push_back(series_of(runs, strategy + second.first_suffix, color, Dash::solid,
+                                      YAxis::left,
+                                      [](const RunRecord& run) { return run.tokens_per_s; }));
+    figure.series.push_back(series_of(runs, strategy + second.second_suffix, color, Dash::dashed,
+                                      second.axis, second.value));
+  }
+}
+
 FigurePlan throughput_figure(const Results& results, SweepAxis axis) {
   const std::string field = axis_field_name(axis);
   FigurePlan plan;
@@ -60,16 +84,9 @@ FigurePlan throughput_figure(const Results& results, SweepAxis axis) {
                     "",
                     wide_range(values_along(results, axis)),
                     {}};
-  const auto all = strategies_of(results);
-  for (const std::string& strategy : strategies) {
-    const auto runs = runs_varying(results, axis, strategy);
-    const int color = color_of(all, strategy);
-    figure.series.push_back(series_of(runs, strategy + " raw", color, Dash::solid, YAxis::left,
-                                      [](const RunRecord& run) { return run.tokens_per_s; }));
-    figure.series.push_back(
-        series_of(runs, strategy + " per device", color, Dash::dashed, YAxis::left,
-                  [](const RunRecord& run) { return run.tokens_per_s_per_device; }));
-  }
+  add_paired_series(results, axis, strategies, {" raw", " per device", YAxis::left,
+                    [](const RunRecord& run) { return run.tokens_per_s_per_device; }},
+                    figure);
   plan.note =
       "Solid: raw throughput (global tokens per step / median step time); dashed: raw / devices.";
   plan.data = figure;
@@ -93,16 +110,9 @@ FigurePlan utilization_figure(const Results& results, SweepAxis axis, bool pipel
                     "device utilization, mean over ranks (%)",
                     wide_range(values_along(results, axis)),
                     {}};
-  const auto all = strategies_of(results);
-  for (const std::string& strategy : strategies) {
-    const auto runs = runs_varying(results, axis, strategy);
-    const int color = color_of(all, strategy);
-    figure.series.push_back(series_of(runs, strategy + " tokens/s", color, Dash::solid, YAxis::left,
-                                      [](const RunRecord& run) { return run.tokens_per_s; }));
-    figure.series.push_back(
-        series_of(runs, strategy + " utilization", color, Dash::dashed, YAxis::right,
-                  [](const RunRecord& run) { return 100.0 * mean_utilization(run); }));
-  }
+  add_paired_series(results, axis, strategies, {" tokens/s", " utilization", YAxis::right,
+                    [](const RunRecord& run) { return 100.0 * mean_utilization(run); }},
+                    figure);
   plan.note =
       "Solid, left axis: raw throughput; dashed, right axis: compute time / wall time, "
       "mean over ranks.";
