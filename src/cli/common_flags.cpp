@@ -36,7 +36,7 @@ void add_layout_flags(CLI::App& app, LayoutFlags& flags) {
       ->capture_default_str();
   app.add_flag("--sequence-parallel", layout.sequence_parallel,
                "split layernorm/dropout regions along the sequence over the tp group");
-  app.add_option("--zero", layout.zero, "1: shard the optimizer state over the dp group (ZeRO-1)")
+  app.add_option("--zero", flags.zero, "1: shard the optimizer state over the dp group (ZeRO-1)")
       ->capture_default_str();
 }
 
@@ -55,6 +55,7 @@ Layout resolve_layout(LayoutFlags& flags, const ModelConfig& model, int world_si
   if (!flags.partition.empty()) layout.partition = parse_partition(flags.partition);
   if (!(flags.bucket_mb > 0)) throw UsageError("--bucket-mb must be positive");
   layout.bucket_bytes = static_cast<size_t>(flags.bucket_mb * (1 << 20));
+  layout.zero = zero_stage_from_number(flags.zero);
   check_layout(model, layout, world_size);
   return layout;
 }

@@ -16,6 +16,7 @@ struct LayoutFlags {
   std::string schedule = "1f1b";
   std::string partition;  // "2,2" or empty
   double bucket_mb = 4.0;
+  int zero = 0;  // --zero: 0 or 1
 };
 
 struct CommonFlags {

@@ -103,7 +103,7 @@ void VerifyCommand::prepare(int world_size) {
   field<double>(tolerances_.at("step1"), "step1", "loose_where_abs_grad_below");
   field<double>(tolerances_.at("step1"), "step1", "loose_atol");
   resolve_layout(layout_flags_, options_.model, world_size);  // refuses a batch it cannot split
-  if (layout_flags_.layout.zero != 0) {
+  if (layout_flags_.layout.zero != ZeroStage::kNone) {
     throw UsageError("verify does not take --zero: ZeRO-1 leaves each rank only its shard of the "
                      "gradients to compare (train checks that it trains as plain data parallelism)");
   }

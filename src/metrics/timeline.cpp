@@ -14,6 +14,8 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::kAllReduce: return "allreduce";
     case EventKind::kOther: return "other";
     case EventKind::kWait: return "wait";
+    case EventKind::kReduceScatter: return "reducescatter";
+    case EventKind::kAllGather: return "allgather";
   }
   return "unknown";
 }
@@ -24,7 +26,8 @@ bool is_compute(EventKind kind) {
 }
 
 bool is_communication(EventKind kind) {
-  return kind == EventKind::kSend || kind == EventKind::kRecv || kind == EventKind::kAllReduce;
+  return kind == EventKind::kSend || kind == EventKind::kRecv || kind == EventKind::kAllReduce ||
+         kind == EventKind::kReduceScatter || kind == EventKind::kAllGather;
 }
 
 double TimeBreakdown::compute() const {
@@ -34,8 +37,11 @@ double TimeBreakdown::compute() const {
 }
 
 double TimeBreakdown::communication() const {
-  return by_kind[static_cast<int>(EventKind::kSend)] + by_kind[static_cast<int>(EventKind::kRecv)] +
-         by_kind[static_cast<int>(EventKind::kAllReduce)];
+  double total = 0;
+  for (int kind = 0; kind < kEventKindCount; ++kind) {
+    if (is_communication(static_cast<EventKind>(kind))) total += by_kind[kind];
+  }
+  return total;
 }
 
 double TimeBreakdown::waiting_for_neighbours() const {

@@ -15,11 +15,13 @@ enum class EventKind : int {
   kOptimizer,
   kSend,       // time blocked in a send
   kRecv,       // time blocked waiting for a neighbour's data
-  kAllReduce,  // time blocked in a collective
-  kOther,      // e.g. loading data
-  kWait,       // waiting for the other ranks at the step's end (a pipeline drains into it)
+  kAllReduce,      // time blocked in an all-reduce
+  kOther,          // e.g. loading data
+  kWait,           // waiting for the other ranks at the step's end (a pipeline drains into it)
+  kReduceScatter,  // time blocked in a reduce-scatter
+  kAllGather,      // time blocked in an all-gather
 };
-inline constexpr int kEventKindCount = 8;
+inline constexpr int kEventKindCount = 10;
 const char* event_kind_name(EventKind kind);
 bool is_compute(EventKind kind);
 bool is_communication(EventKind kind);
@@ -38,7 +40,7 @@ struct TimeBreakdown {
   double wall = 0;
   double by_kind[kEventKindCount] = {};
   double compute() const;        // forward + backward + optimizer
-  double communication() const;  // send + recv + all-reduce (blocked time)
+  double communication() const;  // send + recv + every collective (blocked time)
   // Idle waiting for other ranks: pipeline receives and the step-end wait.
   double waiting_for_neighbours() const;
   double utilization() const { return wall > 0 ? compute() / wall : 0; }

@@ -6,7 +6,6 @@
 #include "kernels/dropout.h"
 #include "kernels/gelu.h"
 #include "kernels/layernorm.h"
-#include "kernels/linear.h"
 
 namespace paratrain {
 
@@ -17,22 +16,6 @@ using kernels::DropoutSite;
 void add_into(const float* a, const float* b, size_t count, float* out) {
 #pragma omp simd
   for (size_t idx = 0; idx < count; ++idx) out[idx] = a[idx] + b[idx];
-}
-
-void add_bias(const float* bias, size_t rows, int width, float* data) {
-  for (size_t row = 0; row < rows; ++row) {
-    float* y = data + row * width;
-#pragma omp simd
-    for (int col = 0; col < width; ++col) y[col] += bias[col];
-  }
-}
-
-void bias_gradient(const float* dy, size_t rows, int width, float* dbias) {
-  for (size_t row = 0; row < rows; ++row) {
-    const float* dy_row = dy + row * width;
-#pragma omp simd
-    for (int col = 0; col < width; ++col) dbias[col] += dy_row[col];
-  }
 }
 
 size_t bytes_of(std::initializer_list<const Buffer<float>*> buffers) {
@@ -53,6 +36,11 @@ Block::Weights Block::bind(ParameterTable& params, const std::string& prefix, bo
           get("mlp.fc1.bias"),     get("mlp.fc2.weight"),   get("mlp.fc2.bias")};
 }
 
+LinearWeights Block::linear(const Weights& w, const Weights& dw, float* Weights::*weight,
+                            float* Weights::*bias) {
+  return {w.*weight, w.*bias, dw.*weight, dw.*bias};
+}
+
 Block::Block(const ModelConfig& config, int block_index, ParameterTable& params,
              Workspace& workspace, const TensorParallel& tp, MemoryTracker& tracker,
              int micro_batch, int slots)
@@ -65,7 +53,15 @@ Block::Block(const ModelConfig& config, int block_index, ParameterTable& params,
       local_seq_(tp.local_seq_len(config.seq_len)),
       w_(bind(params, "blocks." + std::to_string(block_index) + ".", false)),
       dw_(bind(params, "blocks." + std::to_string(block_index) + ".", true)),
-      ws_(workspace) {
+      ws_(workspace),
+      qkv_(tp, workspace, linear(w_, dw_, &Weights::qkv_w, &Weights::qkv_b), config.seq_len,
+           config.d_model, 3 * local_width_),
+      proj_(tp, workspace, linear(w_, dw_, &Weights::proj_w, &Weights::proj_b), config.seq_len,
+            local_width_, config.d_model),
+      fc1_(tp, workspace, linear(w_, dw_, &Weights::fc1_w, &Weights::fc1_b), config.seq_len,
+           config.d_model, local_ffn_),
+      fc2_(tp, workspace, linear(w_, dw_, &Weights::fc2_w, &Weights::fc2_b), config.seq_len,
+           local_ffn_, config.d_model) {
   const size_t full_rows = static_cast<size_t>(micro_batch) * config.seq_len;
   const size_t local_rows = static_cast<size_t>(micro_batch) * local_seq_;
   const size_t d = config.d_model, seq = config.seq_len;
@@ -97,32 +93,6 @@ size_t Block::tensor_region_bytes() const {
   return bytes_of({&s.qkv, &s.probs, &s.heads, &s.hidden, &s.activated});
 }
 
-const float* Block::full_sequence(const float* local, int samples) {
-  if (!tp_.splits_sequence()) return local;
-  tp_.gather_sequence(local, samples, config_.seq_len, config_.d_model, ws_.staging.data(),
-                      ws_.gathered.data());
-  return ws_.gathered.data();
-}
-
-void Block::reduce_partial(float* partial_full, int samples, float* local) {
-  if (tp_.splits_sequence()) {
-    tp_.reduce_scatter_sequence(partial_full, samples, config_.seq_len, config_.d_model,
-                                ws_.staging.data(), local);
-    return;
-  }
-  if (partial_full != local) {
-    std::memcpy(local, partial_full, sizeof(float) * samples * config_.seq_len * config_.d_model);
-  }
-  tp_.all_reduce(local, static_cast<size_t>(samples) * config_.seq_len * config_.d_model);
-}
-
-const float* Block::gradient_full(const float* local_grad, int samples) {
-  if (!tp_.splits_sequence()) return local_grad;  // replicated: the gradient is whole already
-  tp_.gather_sequence(local_grad, samples, config_.seq_len, config_.d_model, ws_.staging.data(),
-                      ws_.branch_full.data());
-  return ws_.branch_full.data();
-}
-
 void Block::branch_dropout(const StepContext& ctx, DropoutSite site, const MicroBatchView& batch,
                            float* data) const {
   const kernels::DropoutKey key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1), site,
@@ -139,34 +109,26 @@ void Block::forward(const StepContext& ctx, const MicroBatchView& batch, int slo
   const int full_rows = samples * seq, local_rows = samples * local_seq_;
   const size_t local_size = static_cast<size_t>(local_rows) * d;
   float* branch = ws_.branch.data();
-  // A row-parallel GEMM writes its partial sum here before the group reduces it.
-  float* partial = tp_.splits_sequence() ? ws_.branch_full.data() : branch;
 
   kernels::layernorm_forward(in, w_.ln1_w, w_.ln1_b, local_rows, d, s.ln1_out.data(),
                              s.ln1_mean.data(), s.ln1_rstd.data());
-  const float* normed = full_sequence(s.ln1_out.data(), samples);
-  kernels::linear_forward(normed, w_.qkv_w, w_.qkv_b, full_rows, d, 3 * local_width_, s.qkv.data());
+  qkv_.forward(s.ln1_out.data(), samples, s.qkv.data());
   const kernels::AttentionShape shape{samples, seq, local_heads_, config_.head_dim(),
                                       tp_.rank() * local_heads_};
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),
                                       DropoutSite::kAttentionProbs, ctx.dropout};
   kernels::attention_forward(s.qkv.data(), shape, probs_key, batch.first_sample, s.probs.data(),
                              ws_.attention.data(), s.heads.data());
-  kernels::linear_forward(s.heads.data(), w_.proj_w, nullptr, full_rows, local_width_, d, partial);
-  reduce_partial(partial, samples, branch);
-  add_bias(w_.proj_b, local_rows, d, branch);
+  proj_.forward(s.heads.data(), samples, branch);
   branch_dropout(ctx, DropoutSite::kAttentionResidual, batch, branch);
   add_into(in, branch, local_size, s.x_mid.data());
 
   kernels::layernorm_forward(s.x_mid.data(), w_.ln2_w, w_.ln2_b, local_rows, d, s.ln2_out.data(),
                              s.ln2_mean.data(), s.ln2_rstd.data());
-  normed = full_sequence(s.ln2_out.data(), samples);
-  kernels::linear_forward(normed, w_.fc1_w, w_.fc1_b, full_rows, d, local_ffn_, s.hidden.data());
+  fc1_.forward(s.ln2_out.data(), samples, s.hidden.data());
   kernels::gelu_forward(s.hidden.data(), static_cast<size_t>(full_rows) * local_ffn_,
                         s.activated.data());
-  kernels::linear_forward(s.activated.data(), w_.fc2_w, nullptr, full_rows, local_ffn_, d, partial);
-  reduce_partial(partial, samples, branch);
-  add_bias(w_.fc2_b, local_rows, d, branch);
+  fc2_.forward(s.activated.data(), samples, branch);
   branch_dropout(ctx, DropoutSite::kMlpResidual, batch, branch);
   add_into(s.x_mid.data(), branch, local_size, out);
 }
@@ -187,17 +149,10 @@ void Block::backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Sa
   float* branch = ws_.branch.data();
   std::memcpy(branch, d_out, sizeof(float) * local_size);
   branch_dropout(ctx, DropoutSite::kMlpResidual, batch, branch);
-  bias_gradient(branch, local_rows, d, dw_.fc2_b);
-  const float* d_branch = gradient_full(branch, samples);
-  kernels::linear_backward(d_branch, s.activated.data(), w_.fc2_w, full_rows, local_ffn_, d,
-                           ws_.d_hidden.data(), false, dw_.fc2_w, nullptr);
+  fc2_.backward(branch, s.activated.data(), samples, ws_.d_hidden.data());
   kernels::gelu_backward(ws_.d_hidden.data(), s.hidden.data(),
                          static_cast<size_t>(full_rows) * local_ffn_, ws_.d_hidden.data());
-  const float* normed = full_sequence(s.ln2_out.data(), samples);  // re-gathered, not kept
-  float* d_normed = tp_.splits_sequence() ? ws_.d_normed_full.data() : ws_.d_normed.data();
-  kernels::linear_backward(ws_.d_hidden.data(), normed, w_.fc1_w, full_rows, d, local_ffn_,
-                           d_normed, false, dw_.fc1_w, dw_.fc1_b);
-  reduce_partial(d_normed, samples, ws_.d_normed.data());
+  fc1_.backward(ws_.d_hidden.data(), s.ln2_out.data(), samples, ws_.d_normed.data());
   std::memcpy(d_in, d_out, sizeof(float) * local_size);
   kernels::layernorm_backward(ws_.d_normed.data(), s.x_mid.data(), s.ln2_mean.data(),
                               s.ln2_rstd.data(), w_.ln2_w, local_rows, d, d_in, dw_.ln2_w,
@@ -208,14 +163,11 @@ void Block::backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Sa
 void Block::backward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
                                const float* in, float* d_in) {
   const int samples = batch.samples, d = config_.d_model, seq = config_.seq_len;
-  const int full_rows = samples * seq, local_rows = samples * local_seq_;
+  const int local_rows = samples * local_seq_;
   float* branch = ws_.branch.data();
   std::memcpy(branch, d_in, sizeof(float) * local_rows * d);
   branch_dropout(ctx, DropoutSite::kAttentionResidual, batch, branch);
-  bias_gradient(branch, local_rows, d, dw_.proj_b);
-  const float* d_branch = gradient_full(branch, samples);
-  kernels::linear_backward(d_branch, s.heads.data(), w_.proj_w, full_rows, local_width_, d,
-                           ws_.d_attention.data(), false, dw_.proj_w, nullptr);
+  proj_.backward(branch, s.heads.data(), samples, ws_.d_attention.data());
   const kernels::AttentionShape shape{samples, seq, local_heads_, config_.head_dim(),
                                       tp_.rank() * local_heads_};
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),
@@ -223,11 +175,7 @@ void Block::backward_attention(const StepContext& ctx, const MicroBatchView& bat
   kernels::attention_backward(ws_.d_attention.data(), s.qkv.data(), s.probs.data(), shape,
                               probs_key, batch.first_sample, ws_.attention.data(),
                               ws_.d_qkv.data());
-  const float* normed = full_sequence(s.ln1_out.data(), samples);
-  float* d_normed = tp_.splits_sequence() ? ws_.d_normed_full.data() : ws_.d_normed.data();
-  kernels::linear_backward(ws_.d_qkv.data(), normed, w_.qkv_w, full_rows, d, 3 * local_width_,
-                           d_normed, false, dw_.qkv_w, dw_.qkv_b);
-  reduce_partial(d_normed, samples, ws_.d_normed.data());
+  qkv_.backward(ws_.d_qkv.data(), s.ln1_out.data(), samples, ws_.d_normed.data());
   kernels::layernorm_backward(ws_.d_normed.data(), in, s.ln1_mean.data(), s.ln1_rstd.data(),
                               w_.ln1_w, local_rows, d, d_in, dw_.ln1_w, dw_.ln1_b);
 }

@@ -5,6 +5,7 @@
 #include "core/memory.h"
 #include "kernels/dropout.h"
 #include "model/config.h"
+#include "model/parallel_linear.h"
 #include "model/parameters.h"
 #include "model/tensor_parallel.h"
 #include "model/unit.h"
@@ -19,7 +20,8 @@ namespace paratrain {
 // (row parallel, summed over the group), and rows of fc1 / columns of fc2
 // likewise: two all-reduces forward and two backward. With sequence
 // parallelism the layernorm/dropout regions hold T / tp positions and the
-// all-reduces become reduce-scatter + all-gather.
+// all-reduces become reduce-scatter + all-gather. Which of the two happens is
+// the parallel linears' business (model/parallel_linear.h), not the block's.
 class Block : public Unit {
  public:
   Block(const ModelConfig& config, int block_index, ParameterTable& params, Workspace& workspace,
@@ -58,14 +60,9 @@ class Block : public Unit {
         *fc2_w, *fc2_b;
   };
   static Weights bind(ParameterTable& params, const std::string& prefix, bool grads);
+  static LinearWeights linear(const Weights& w, const Weights& dw, float* Weights::*weight,
+                              float* Weights::*bias);
 
-  // The LayerNorm output as the GEMMs need it: all positions (gathered under
-  // sequence parallelism into the workspace).
-  const float* full_sequence(const float* local, int samples);
-  // Sums a tensor-parallel partial (full rows, D) into `local` (local rows, D).
-  void reduce_partial(float* partial_full, int samples, float* local);
-  // (full rows, D) gradient of the local-region tensor `local_grad`.
-  const float* gradient_full(const float* local_grad, int samples);
   // The branch's dropout on `data` (local rows, D), rows keyed by global position.
   void branch_dropout(const StepContext& ctx, kernels::DropoutSite site, const MicroBatchView& batch,
                       float* data) const;
@@ -82,6 +79,10 @@ class Block : public Unit {
   Weights w_;   // parameter values
   Weights dw_;  // their gradients
   Workspace& ws_;
+  ColumnParallelLinear qkv_;   // (3 D / tp, D)
+  RowParallelLinear proj_;     // (D, D / tp)
+  ColumnParallelLinear fc1_;   // (F D / tp, D)
+  RowParallelLinear fc2_;      // (D, F D / tp)
   std::vector<Saved> saved_;
 };
 

@@ -9,7 +9,7 @@ Embed::Embed(const ModelConfig& config, ParameterTable& params, Workspace& works
              const TensorParallel& tp)
     : config_(config),
       tp_(tp),
-      ws_(workspace),
+      lookup_exit_(tp, workspace, config.seq_len, config.d_model),
       vocab_begin_(static_cast<int>(params.find("tok_emb.weight").spec.shard.rows[0].first)),
       vocab_count_(static_cast<int>(params.find("tok_emb.weight").spec.shape[0])),
       local_seq_(tp.local_seq_len(config.seq_len)),
@@ -34,14 +34,10 @@ void Embed::forward(const StepContext& ctx, const MicroBatchView& batch, int /*s
                                d, out);
   } else {
     // Each rank looks up the ids it holds; the group's sum is the full lookup.
-    float* lookup = tp_.splits_sequence() ? ws_.d_normed_full.data() : out;
+    float* lookup = lookup_exit_.partial(out);
     kernels::embedding_lookup_shard(batch.tokens, tok_emb_, vocab_begin_, vocab_count_, full_rows,
                                     d, lookup);
-    if (tp_.splits_sequence()) {
-      tp_.reduce_scatter_sequence(lookup, batch.samples, config_.seq_len, d, ws_.staging.data(), out);
-    } else {
-      tp_.all_reduce(out, static_cast<size_t>(full_rows) * d);
-    }
+    lookup_exit_.forward(lookup, batch.samples, out);
     kernels::add_positions(pos_emb_, first_position_, batch.samples, local_seq_, d, out);
   }
   dropout(ctx, batch, out);
@@ -57,12 +53,7 @@ void Embed::backward(const StepContext& ctx, const MicroBatchView& batch, int /*
     return;
   }
   kernels::add_positions_backward(d_out, first_position_, batch.samples, local_seq_, d, dpos_emb_);
-  const float* d_full = d_out;
-  if (tp_.splits_sequence()) {
-    tp_.gather_sequence(d_out, batch.samples, config_.seq_len, d, ws_.staging.data(),
-                        ws_.d_normed_full.data());
-    d_full = ws_.d_normed_full.data();
-  }
+  const float* d_full = lookup_exit_.backward(d_out, batch.samples);
   kernels::embedding_lookup_shard_backward(batch.tokens, d_full, vocab_begin_, vocab_count_,
                                            full_rows, d, dtok_emb_);
 }

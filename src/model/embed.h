@@ -1,5 +1,6 @@
 #pragma once
 #include "model/config.h"
+#include "model/parallel_linear.h"
 #include "model/parameters.h"
 #include "model/tensor_parallel.h"
 #include "model/unit.h"
@@ -26,7 +27,7 @@ class Embed : public Unit {
 
   ModelConfig config_;
   TensorParallel tp_;
-  Workspace& ws_;
+  TensorRegionExit lookup_exit_;  // the group's sum of the ranks' lookups
   int vocab_begin_, vocab_count_;  // the ids whose rows this rank holds
   int local_seq_, first_position_;
   float* tok_emb_;   // (V / tp, D)

@@ -4,7 +4,6 @@
 
 #include "kernels/cross_entropy.h"
 #include "kernels/layernorm.h"
-#include "kernels/linear.h"
 
 namespace paratrain {
 
@@ -21,7 +20,9 @@ Head::Head(const ModelConfig& config, ParameterTable& params, Workspace& workspa
       dln_w_(params.grad("ln_f.weight")),
       dln_b_(params.grad("ln_f.bias")),
       dhead_w_(params.grad("lm_head.weight")),
-      ws_(workspace) {
+      ws_(workspace),
+      lm_head_(tp, workspace, {head_w_, nullptr, dhead_w_, nullptr}, config.seq_len,
+               config.d_model, vocab_count_) {
   const size_t full_rows = static_cast<size_t>(micro_batch) * config.seq_len;
   const size_t local_rows = static_cast<size_t>(micro_batch) * local_seq_;
   const auto act = MemoryCategory::kActivations;
@@ -76,17 +77,10 @@ void Head::capture(const MicroBatchView& batch, const float* logits) {
 void Head::forward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                    float* /*out*/) {
   Saved& s = saved_[slot];
-  const int d = config_.d_model;
-  const int full_rows = batch.samples * config_.seq_len, local_rows = batch.samples * local_seq_;
+  const int d = config_.d_model, local_rows = batch.samples * local_seq_;
   kernels::layernorm_forward(in, ln_w_, ln_b_, local_rows, d, s.normed.data(), s.mean.data(),
                              s.rstd.data());
-  const float* normed = s.normed.data();
-  if (tp_.splits_sequence()) {
-    tp_.gather_sequence(normed, batch.samples, config_.seq_len, d, ws_.staging.data(),
-                        ws_.d_normed_full.data());
-    normed = ws_.d_normed_full.data();
-  }
-  kernels::linear_forward(normed, head_w_, nullptr, full_rows, d, vocab_count_, s.dlogits.data());
+  lm_head_.forward(s.normed.data(), batch.samples, s.dlogits.data());
   if (logits_capture_ != nullptr) capture(batch, s.dlogits.data());
   loss_sum_ += cross_entropy(ctx, batch, s.dlogits.data());
 }
@@ -94,24 +88,9 @@ void Head::forward(const StepContext& ctx, const MicroBatchView& batch, int slot
 void Head::backward(const StepContext& /*ctx*/, const MicroBatchView& batch, int slot,
                     const float* in, float* /*d_out*/, float* d_in) {
   Saved& s = saved_[slot];
-  const int d = config_.d_model;
-  const int full_rows = batch.samples * config_.seq_len, local_rows = batch.samples * local_seq_;
-  const float* normed = s.normed.data();
-  if (tp_.splits_sequence()) {  // re-gathered rather than kept
-    tp_.gather_sequence(normed, batch.samples, config_.seq_len, d, ws_.staging.data(),
-                        ws_.gathered.data());
-    normed = ws_.gathered.data();
-  }
+  const int d = config_.d_model, local_rows = batch.samples * local_seq_;
   // Column parallel over the vocabulary: each rank's input gradient is a part of the sum.
-  float* d_normed = tp_.splits_sequence() ? ws_.d_normed_full.data() : ws_.d_normed.data();
-  kernels::linear_backward(s.dlogits.data(), normed, head_w_, full_rows, d, vocab_count_, d_normed,
-                           false, dhead_w_, nullptr);
-  if (tp_.splits_sequence()) {
-    tp_.reduce_scatter_sequence(d_normed, batch.samples, config_.seq_len, d, ws_.staging.data(),
-                                ws_.d_normed.data());
-  } else {
-    tp_.all_reduce(ws_.d_normed.data(), static_cast<size_t>(full_rows) * d);
-  }
+  lm_head_.backward(s.dlogits.data(), s.normed.data(), batch.samples, ws_.d_normed.data());
   std::memset(d_in, 0, sizeof(float) * static_cast<size_t>(local_rows) * d);
   kernels::layernorm_backward(ws_.d_normed.data(), in, s.mean.data(), s.rstd.data(), ln_w_,
                               local_rows, d, d_in, dln_w_, dln_b_);

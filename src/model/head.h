@@ -3,6 +3,7 @@
 
 #include "core/memory.h"
 #include "model/config.h"
+#include "model/parallel_linear.h"
 #include "model/parameters.h"
 #include "model/tensor_parallel.h"
 #include "model/unit.h"
@@ -49,6 +50,7 @@ class Head : public Unit {
   float *ln_w_, *ln_b_, *head_w_;
   float *dln_w_, *dln_b_, *dhead_w_;
   Workspace& ws_;
+  ColumnParallelLinear lm_head_;  // (V / tp, D), no bias
   std::vector<Saved> saved_;
   double loss_sum_ = 0.0;
   float* logits_capture_ = nullptr;

@@ -55,9 +55,11 @@ ParameterSpec whole(std::string name, std::vector<int64_t> shape, InitKind init,
   return spec;
 }
 
-// Rows [rank * n / size, ...) of each of `parts` equal blocks of the rows (column parallel).
-ParameterSpec row_shard(std::string name, std::vector<int64_t> full, int parts, InitKind init,
-                        float std, const TensorSlice& slice) {
+// Column parallel (Megatron's ColumnParallelLinear: the output features are
+// split): rows [rank * n / size, ...) of each of `parts` equal blocks of the
+// weight's rows (out, in), or of a bias.
+ParameterSpec column_parallel_shard(std::string name, std::vector<int64_t> full, int parts,
+                                    InitKind init, float std, const TensorSlice& slice) {
   const int64_t block = full[0] / parts, local = block / slice.size;
   ParameterSpec spec{std::move(name), full, full, init, std, {}};
   spec.shape[0] = local * parts;
@@ -68,9 +70,10 @@ ParameterSpec row_shard(std::string name, std::vector<int64_t> full, int parts, 
   return spec;
 }
 
-// Columns [rank * n / size, ...) of a 2-D tensor (row parallel).
-ParameterSpec column_shard(std::string name, std::vector<int64_t> full, InitKind init, float std,
-                           const TensorSlice& slice) {
+// Row parallel (Megatron's RowParallelLinear: the input features are split):
+// columns [rank * n / size, ...) of the weight (out, in).
+ParameterSpec row_parallel_shard(std::string name, std::vector<int64_t> full, InitKind init,
+                                 float std, const TensorSlice& slice) {
   const int64_t local = full[1] / slice.size;
   ParameterSpec spec{std::move(name), {full[0], local}, full, init, std, {{{0, full[0]}}, slice.rank * local}};
   return spec;
@@ -83,28 +86,28 @@ std::vector<ParameterSpec> unit_parameter_specs(const ModelConfig& config, int u
   const int64_t vocab = config.vocab_size, d = config.d_model, f = config.ffn_width();
   const float std_base = 0.02f;
   const auto normal = InitKind::kNormal, ones = InitKind::kOnes, zeros = InitKind::kZeros;
-  if (unit_index == 0) {
-    return {row_shard("tok_emb.weight", {vocab, d}, 1, normal, std_base, slice),
+  if (unit_index == 0) {  // the vocabulary-parallel embedding: rows split as column parallel
+    return {column_parallel_shard("tok_emb.weight", {vocab, d}, 1, normal, std_base, slice),
             whole("pos_emb.weight", {config.seq_len, d}, normal, std_base, slice)};
   }
   if (unit_index == config.n_layers + 1) {
     return {whole("ln_f.weight", {d}, ones, 0, slice), whole("ln_f.bias", {d}, zeros, 0, slice),
-            row_shard("lm_head.weight", {vocab, d}, 1, normal, std_base, slice)};
+            column_parallel_shard("lm_head.weight", {vocab, d}, 1, normal, std_base, slice)};
   }
   PT_CHECK(unit_index > 0 && unit_index <= config.n_layers, "unit index out of range");
   const std::string prefix = "blocks." + std::to_string(unit_index - 1) + ".";
   const float std_out = std_base / std::sqrt(2.0f * config.n_layers);
   return {whole(prefix + "ln1.weight", {d}, ones, 0, slice),
           whole(prefix + "ln1.bias", {d}, zeros, 0, slice),
-          row_shard(prefix + "attn.qkv.weight", {3 * d, d}, 3, normal, std_base, slice),
-          row_shard(prefix + "attn.qkv.bias", {3 * d}, 3, zeros, 0, slice),
-          column_shard(prefix + "attn.proj.weight", {d, d}, normal, std_out, slice),
+          column_parallel_shard(prefix + "attn.qkv.weight", {3 * d, d}, 3, normal, std_base, slice),
+          column_parallel_shard(prefix + "attn.qkv.bias", {3 * d}, 3, zeros, 0, slice),
+          row_parallel_shard(prefix + "attn.proj.weight", {d, d}, normal, std_out, slice),
           whole(prefix + "attn.proj.bias", {d}, zeros, 0, slice),
           whole(prefix + "ln2.weight", {d}, ones, 0, slice),
           whole(prefix + "ln2.bias", {d}, zeros, 0, slice),
-          row_shard(prefix + "mlp.fc1.weight", {f, d}, 1, normal, std_base, slice),
-          row_shard(prefix + "mlp.fc1.bias", {f}, 1, zeros, 0, slice),
-          column_shard(prefix + "mlp.fc2.weight", {d, f}, normal, std_out, slice),
+          column_parallel_shard(prefix + "mlp.fc1.weight", {f, d}, 1, normal, std_base, slice),
+          column_parallel_shard(prefix + "mlp.fc1.bias", {f}, 1, zeros, 0, slice),
+          row_parallel_shard(prefix + "mlp.fc2.weight", {d, f}, normal, std_out, slice),
           whole(prefix + "mlp.fc2.bias", {d}, zeros, 0, slice)};
 }
 

@@ -15,16 +15,16 @@ struct Workspace {
             const TensorParallel& tp);
 
   Buffer<float> branch;          // (local rows, D): a residual branch's output or gradient
-  Buffer<float> branch_full;     // (full rows, D): the same before reduce-scatter / after gather
   Buffer<float> d_normed;        // (local rows, D): d loss / d LayerNorm output
-  Buffer<float> d_normed_full;   // (full rows, D): the same, a partial sum over the group
-  Buffer<float> gathered;        // (full rows, D): a LayerNorm output gathered over the sequence
-  Buffer<float> staging;         // (full rows, max(D, V / tp)): reordering for the collectives
   Buffer<float> d_attention;     // (full rows, D / tp): d loss / d merged attention heads
   Buffer<float> d_qkv;           // (full rows, 3 D / tp)
   Buffer<float> d_hidden;        // (full rows, F D / tp)
   Buffer<float> attention;       // (2, T, T): attention kernels' scratch
   Buffer<float> row_stats;       // (3, full rows): vocabulary-parallel cross-entropy
+  // Sequence parallelism only (model/parallel_linear.h's region boundaries):
+  Buffer<float> sequence_gathered;  // (full rows, D): a local-region tensor gathered over the sequence
+  Buffer<float> sequence_partial;   // (full rows, D): a partial sum over the group, before its reduce-scatter
+  Buffer<float> sequence_staging;   // (tp, local rows, D): the collectives' rank blocks
 };
 
 }  // namespace paratrain

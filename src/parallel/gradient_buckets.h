@@ -1,5 +1,5 @@
 #pragma once
-// Data parallelism's gradient exchange: the gradients of a chunk are summed
+// Data parallelism's gradient exchange: the gradients of each chunk are summed
 // over the data-parallel group in buckets (runs of whole units, at least
 // bucket_bytes each), each started with a non-blocking all-reduce as soon as
 // backward has produced its final values, so the exchange hides behind the
@@ -13,30 +13,32 @@
 #include "comm/communicator.h"
 #include "metrics/timeline.h"
 #include "model/chunk.h"
+#include "parallel/gradient_sync.h"
 
 namespace paratrain {
 
-class GradientBuckets {
+class GradientBuckets : public GradientSync {
  public:
-  GradientBuckets(ModelChunk& chunk, const Communicator& data_parallel, size_t bucket_bytes,
-                  Timeline& timeline);
+  GradientBuckets(std::vector<ModelChunk*> chunks, const Communicator& data_parallel,
+                  size_t bucket_bytes, Timeline& timeline);
 
-  // Unit `unit_index` has finished its last backward of the step.
-  void on_unit_done(int unit_index);
+  void on_unit_done(int chunk, int unit_index) override;
   // Waits for every bucket; the time blocked is the exposed communication.
-  void finish(uint32_t step);
-  int bucket_count() const { return static_cast<int>(buckets_.size()); }
+  void finish(uint32_t step) override;
+  int bucket_count(int chunk) const { return static_cast<int>(buckets_[chunk].size()); }
 
  private:
   struct Bucket {
-    int lowest_unit = 0;      // the bucket is complete when this unit is done
+    int lowest_unit = 0;        // the bucket is complete when this unit is done
     size_t begin = 0, end = 0;  // elements of the chunk's gradient array
     Request request;
   };
-  ModelChunk& chunk_;
+  static std::vector<Bucket> buckets_of(const ModelChunk& chunk, size_t bucket_bytes);
+
+  std::vector<ModelChunk*> chunks_;
   const Communicator& comm_;
   Timeline& timeline_;
-  std::vector<Bucket> buckets_;  // in backward order: the last units first
+  std::vector<std::vector<Bucket>> buckets_;  // per chunk, in backward order: the last units first
 };
 
 }  // namespace paratrain

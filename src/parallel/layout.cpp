@@ -38,11 +38,17 @@ void check_tensor_parallel(const ModelConfig& model, const Layout& layout) {
     require(tp > 1, "--sequence-parallel needs --tp > 1");
     divides(model.seq_len, "--seq-len");
   }
-  require(layout.zero == 0 || layout.zero == 1, "--zero must be 0 or 1 (got " + str(layout.zero) + ")");
-  require(layout.zero == 0 || layout.grid.dp > 1, "--zero 1 needs --dp > 1: it shards the optimizer over the replicas");
+  require(layout.zero == ZeroStage::kNone || layout.grid.dp > 1, "--zero 1 needs --dp > 1: it shards the optimizer over the replicas");
 }
 
 }  // namespace
+
+int zero_stage_number(ZeroStage stage) { return stage == ZeroStage::kOptimizerState ? 1 : 0; }
+
+ZeroStage zero_stage_from_number(int number) {
+  require(number == 0 || number == 1, "--zero must be 0 or 1 (got " + str(number) + ")");
+  return number == 1 ? ZeroStage::kOptimizerState : ZeroStage::kNone;
+}
 
 std::string Layout::to_json() const {
   return nlohmann::json{{"dp", grid.dp},
@@ -54,7 +60,7 @@ std::string Layout::to_json() const {
                         {"partition", partition},
                         {"bucket_bytes", bucket_bytes},
                         {"sequence_parallel", sequence_parallel},
-                        {"zero", zero}}
+                        {"zero", zero_stage_number(zero)}}
       .dump();
 }
 

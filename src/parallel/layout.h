@@ -11,6 +11,14 @@
 
 namespace paratrain {
 
+// ZeRO's stages this code has: none, or stage 1 (the optimizer state sharded
+// over the data-parallel group).
+enum class ZeroStage { kNone, kOptimizerState };
+// 0 or 1: the --zero flag's and the run record's "zero" value.
+int zero_stage_number(ZeroStage stage);
+// UsageError "--zero must be 0 or 1 (got N)" for anything else.
+ZeroStage zero_stage_from_number(int number);
+
 struct Layout {
   GridShape grid;
   int micro_batch = 0;        // samples per micro-batch; 0: the replica's whole batch
@@ -19,7 +27,7 @@ struct Layout {
   std::vector<int> partition;  // blocks per model stage; empty: balanced by modelled cost
   size_t bucket_bytes = 4u << 20;  // data-parallel gradient bucket size
   bool sequence_parallel = false;  // split layernorm/dropout regions along the sequence (tp > 1)
-  int zero = 0;                    // 1: optimizer state sharded over the data-parallel group
+  ZeroStage zero = ZeroStage::kNone;
 
   int replica_batch(const ModelConfig& model) const { return model.batch_size / grid.dp; }
   int micro_batch_size(const ModelConfig& model) const {

@@ -1,11 +1,11 @@
 #include "parallel/trainer.h"
 
-#include <cstring>
 
 #include "core/clock.h"
 #include "core/error.h"
-#include "io/safetensors.h"
 #include "model/parameters.h"
+#include "parallel/layout_parts.h"
+#include "parallel/parameter_gather.h"
 
 namespace paratrain {
 
@@ -22,12 +22,9 @@ Trainer::Trainer(const TrainOptions& options, const Layout& layout, const Proces
   const PipelineShape shape = layout.pipeline_shape(model);
   const int pp_rank = grid.coord().pp;
   RankSchedule schedule = generate_schedule(layout.schedule, shape)[pp_rank];
-  if (layout.grid.tp > 1) {
-    tp_group_ = std::make_unique<MpiTensorParallelGroup>(grid.axis(Axis::kTensor), timeline);
-    tp_.group = tp_group_.get();
-    tp_.sequence_parallel = layout.sequence_parallel;
-  }
-  const size_t padding = layout.zero == 1 ? static_cast<size_t>(layout.grid.dp) : 1;
+  tp_group_ = make_tensor_parallel_group(grid, timeline);
+  tp_ = tensor_parallel_view(layout, *tp_group_);
+  const size_t padding = parameter_padding(layout);
   workspace_ = std::make_unique<Workspace>(tracker, model, micro_batch, tp_);
   std::vector<ModelChunk*> chunk_pointers;
   for (int chunk_idx = 0; chunk_idx < shape.virtual_stages; ++chunk_idx) {
@@ -37,18 +34,10 @@ Trainer::Trainer(const TrainOptions& options, const Layout& layout, const Proces
                                                    *workspace_, micro_batch, slots, tp_, padding));
     ParameterTable& params = chunks_.back()->params();
     initialize_parameters(params, options.seed);
-    if (layout.zero == 1) {
-      sharded_optimizers_.push_back(std::make_unique<ShardedAdamW>(
-          tracker, params, grid.axis(Axis::kData), options.adamw, timeline));
-    } else {
-      optimizers_.push_back(std::make_unique<AdamW>(tracker, params, options.adamw));
-    }
-    if (layout.grid.dp > 1 && layout.zero == 0) {
-      buckets_.push_back(std::make_unique<GradientBuckets>(
-          *chunks_.back(), grid.axis(Axis::kData), layout.bucket_bytes, timeline));
-    }
+    optimizers_.push_back(make_optimizer(layout, grid, params, options.adamw, tracker, timeline));
     chunk_pointers.push_back(chunks_.back().get());
   }
+  gradient_sync_ = make_gradient_sync(layout, grid, chunk_pointers, *tp_group_, timeline);
   const size_t activation_elements =
       static_cast<size_t>(micro_batch) * tp_.local_seq_len(model.seq_len) * model.d_model;
   executor_ = std::make_unique<PipelineExecutor>(chunk_pointers, shape, pp_rank,
@@ -90,16 +79,12 @@ void Trainer::forward_backward(uint32_t step) {
   ctx.loss_scale = 1.0f / (static_cast<float>(model.batch_size) * model.seq_len);
   for (auto& chunk : chunks_) chunk->params().zero_grads();
   if (ModelChunk* last = last_stage_chunk()) last->head()->reset_loss();
-  if (tp_group_) tp_group_->set_step(step);
+  tp_group_->set_step(step);
 
   executor_->run_step(
       ctx, [this](int micro_batch) { return micro_batch_view(micro_batch); },
-      [this](int chunk, int unit) {
-        if (!buckets_.empty()) buckets_[chunk]->on_unit_done(unit);
-      });
-  for (auto& buckets : buckets_) buckets->finish(step);
-  reduce_partial_gradients();
-
+      [this](int chunk, int unit) { gradient_sync_->on_unit_done(chunk, unit); });
+  gradient_sync_->finish(step);
 }
 
 double Trainer::global_loss(uint32_t step) {
@@ -115,23 +100,8 @@ double Trainer::global_loss(uint32_t step) {
   return loss_sum / (static_cast<double>(model.batch_size) * model.seq_len);
 }
 
-void Trainer::reduce_partial_gradients() {
-  if (!tp_.splits_sequence()) return;
-  for (auto& chunk : chunks_) {
-    ParameterTable& params = chunk->params();
-    for (const auto& entry : params.entries()) {
-      if (entry.spec.partial_gradient) tp_.all_reduce(params.grads() + entry.offset, entry.spec.numel());
-    }
-  }
-}
-
 void Trainer::optimizer_step() {
-  for (auto& sharded : sharded_optimizers_) sharded->step(next_step_);
-  if (optimizers_.empty()) return;
-  ScopedEvent event(timeline_, EventKind::kOptimizer, next_step_);
-  for (size_t chunk_idx = 0; chunk_idx < chunks_.size(); ++chunk_idx) {
-    optimizers_[chunk_idx]->step(chunks_[chunk_idx]->params());
-  }
+  for (auto& optimizer : optimizers_) optimizer->step(next_step_);
 }
 
 StepResult Trainer::train_step() {
@@ -148,65 +118,15 @@ StepResult Trainer::train_step() {
   return result;
 }
 
-std::vector<float> Trainer::gather_unit(int unit, const std::vector<ParameterSpec>& full_specs) {
-  const ModelConfig& model = options_.model;
-  const PipelineShape shape = layout_.pipeline_shape(model);
-  int stage = 0;
-  while (stage_units(model, partition_, stage).end <= unit) ++stage;
-  const bool writer = grid_.world_rank() == 0;
-  std::vector<float> full;  // the unit's tensors one after another, on the writer
-  if (writer) {
-    size_t count = 0;
-    for (const auto& spec : full_specs) count += static_cast<size_t>(spec.full_numel());
-    full.resize(count);
-  }
-  // The first replica's ranks of the stage hold the unit, one slice each.
-  for (int tp_rank = 0; tp_rank < layout_.grid.tp; ++tp_rank) {
-    const int owner = rank_of(layout_.grid, {0, rank_of_model_stage(shape, stage), tp_rank});
-    const auto specs = unit_parameter_specs(model, unit, {tp_rank, layout_.grid.tp, layout_.sequence_parallel});
-    size_t count = 0;
-    for (const auto& spec : specs) count += static_cast<size_t>(spec.numel());
-    std::vector<float> slice(count);
-    if (grid_.world_rank() == owner) {
-      ModelChunk& chunk = *chunks_[chunk_of_model_stage(shape, stage)];
-      std::memcpy(slice.data(), chunk.params().values() + chunk.unit_elements(unit).begin,
-                  sizeof(float) * count);
-      if (!writer) grid_.world().send(slice.data(), count, 0, unit);
-    } else if (writer) {
-      grid_.world().recv(slice.data(), count, owner, unit);
-    }
-    if (!writer) continue;
-    size_t local_offset = 0, full_offset = 0;
-    for (const auto& spec : specs) {
-      insert_shard(spec, slice.data() + local_offset, full.data() + full_offset);
-      local_offset += static_cast<size_t>(spec.numel());
-      full_offset += static_cast<size_t>(spec.full_numel());
-    }
-  }
-  return full;
-}
-
 void Trainer::save_parameters(const std::string& path) {
-  const ModelConfig& model = options_.model;
-  std::vector<ParameterSpec> all_specs;
-  std::vector<std::vector<float>> values;  // on the writer: one per unit
-  for (int unit = 0; unit < unit_count(model); ++unit) {
-    auto specs = unit_parameter_specs(model, unit);
-    values.push_back(gather_unit(unit, specs));
-    for (auto& spec : specs) all_specs.push_back(std::move(spec));
-  }
-  if (grid_.world_rank() != 0) return;
-  std::vector<TensorToWrite> tensors;
-  size_t spec_idx = 0;
-  for (const auto& unit_values : values) {
-    size_t offset = 0;
-    while (offset < unit_values.size()) {
-      const ParameterSpec& spec = all_specs[spec_idx++];
-      tensors.push_back({spec.name, "F32", spec.shape, unit_values.data() + offset});
-      offset += static_cast<size_t>(spec.numel());
-    }
-  }
-  write_safetensors(path, tensors, {{"config", model.to_json()}, {"layout", layout_.to_json()}});
+  const ParameterGather gather(options_.model, layout_, grid_);
+  const auto tensors = gather.gather(
+      [this](int chunk) {
+        ParameterTable& params = chunks_[chunk]->params();
+        return HeldPart{params.values(), 0, params.size()};
+      },
+      ReplicaHolding::kWhole);
+  if (grid_.world_rank() == 0) write_full_tensors(path, tensors, options_.model, layout_);
 }
 
 }  // namespace paratrain

@@ -1,8 +1,10 @@
 #pragma once
 // The training loop of one rank under a layout: for each optimizer step, take
 // this replica's share of the global batch, run the rank's pipeline actions
-// over its chunks, sum the gradients over the data-parallel group, and step
-// the optimizer. Everything is recorded on the rank's timeline.
+// over its chunks, let the layout's gradient sync sum the gradients, and step
+// the optimizers. The strategy parts come from the layout factory
+// (parallel/layout_parts.h); the trainer only composes them. Everything is
+// recorded on the rank's timeline.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,12 +17,11 @@
 #include "metrics/timeline.h"
 #include "model/chunk.h"
 #include "model/config.h"
-#include "model/optimizer.h"
 #include "model/workspace.h"
-#include "parallel/gradient_buckets.h"
+#include "parallel/gradient_sync.h"
 #include "parallel/layout.h"
+#include "parallel/optimizer.h"
 #include "parallel/pipeline_executor.h"
-#include "parallel/sharded_adamw.h"
 #include "parallel/tensor_parallel_group.h"
 
 namespace paratrain {
@@ -44,8 +45,8 @@ class Trainer {
           const TokenSource& data, MemoryTracker& tracker, Timeline& timeline);
   ~Trainer();
 
-  // Forward and backward over the step's batch, gradients summed over the
-  // data-parallel group.
+  // Forward and backward over the step's batch, gradients synced as the
+  // layout needs (summed over the replicas and the tensor-parallel group).
   void forward_backward(uint32_t step);
   // Collective: the step's mean loss over the global batch, on every rank.
   double global_loss(uint32_t step);
@@ -63,15 +64,11 @@ class Trainer {
 
   // Collective: rank 0 writes every parameter of the model to a safetensors file.
   void save_parameters(const std::string& path);
+  // The optimizer of chunk `chunk` (its state, for checkpoints).
+  Optimizer& optimizer(int chunk) { return *optimizers_[chunk]; }
 
  private:
   MicroBatchView micro_batch_view(int micro_batch) const;
-  // Sequence parallelism leaves the replicated parameters' gradients split
-  // over the tensor-parallel group: sum them.
-  void reduce_partial_gradients();
-  // The full values of `unit`'s parameters on the writer (rank 0), from
-  // whichever ranks hold them (collective).
-  std::vector<float> gather_unit(int unit, const std::vector<ParameterSpec>& full_specs);
 
   TrainOptions options_;
   Layout layout_;
@@ -79,13 +76,12 @@ class Trainer {
   const TokenSource& data_;
   Timeline& timeline_;
   std::vector<int> partition_;  // blocks per model stage
-  std::unique_ptr<MpiTensorParallelGroup> tp_group_;  // only with tp > 1
+  std::unique_ptr<MpiTensorParallelGroup> tp_group_;  // of one rank without tp
   TensorParallel tp_;
   std::unique_ptr<Workspace> workspace_;
-  std::vector<std::unique_ptr<ModelChunk>> chunks_;  // one per virtual stage
-  std::vector<std::unique_ptr<AdamW>> optimizers_;                 // without ZeRO
-  std::vector<std::unique_ptr<ShardedAdamW>> sharded_optimizers_;  // with --zero 1
-  std::vector<std::unique_ptr<GradientBuckets>> buckets_;  // only with dp > 1
+  std::vector<std::unique_ptr<ModelChunk>> chunks_;       // one per virtual stage
+  std::vector<std::unique_ptr<Optimizer>> optimizers_;    // one per chunk
+  std::unique_ptr<GradientSync> gradient_sync_;
   std::unique_ptr<PipelineExecutor> executor_;
   Buffer<int32_t> tokens_;   // (replica batch, T)
   Buffer<int32_t> targets_;  // (replica batch, T)

@@ -39,7 +39,9 @@ std::vector<std::string> bench_arguments(const SweepPoint& point, const LaunchSe
       "--warmup", std::to_string(point.warmup),
       "--steps", std::to_string(point.steps)};
   if (layout.sequence_parallel) args.push_back("--sequence-parallel");
-  if (layout.zero != 0) args.insert(args.end(), {"--zero", std::to_string(layout.zero)});
+  if (layout.zero != ZeroStage::kNone) {
+    args.insert(args.end(), {"--zero", std::to_string(zero_stage_number(layout.zero))});
+  }
   if (settings.peak_gflops > 0) {
     args.insert(args.end(), {"--peak-gflops", text(settings.peak_gflops)});
   }

@@ -16,7 +16,7 @@ SweepPoint base_point(const SweepSpec& spec, const Strategy& strategy) {
   point.layout.schedule = strategy.schedule;
   point.layout.virtual_stages = strategy.virtual_stages;
   point.layout.sequence_parallel = strategy.sequence_parallel;
-  point.layout.zero = strategy.zero;
+  point.layout.zero = zero_stage_from_number(strategy.zero);
   // Without a pipeline, micro-batches only accumulate gradients: run the replica's batch.
   point.layout.micro_batch = strategy.is_pipeline() ? spec.base_micro_batch : 0;
   point.warmup = spec.warmup;

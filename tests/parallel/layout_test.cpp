@@ -113,7 +113,7 @@ TEST(Layout, RefusesWhatDoesNotFit) {
   layout.grid.tp = 1;
   EXPECT_NE(refusal(model, layout, 1).find("--sequence-parallel needs --tp > 1"), std::string::npos);
   layout = Layout{};
-  layout.zero = 1;
+  layout.zero = ZeroStage::kOptimizerState;
   EXPECT_NE(refusal(model, layout, 1).find("--zero 1 needs --dp > 1"), std::string::npos);
   layout.grid.dp = 2;
   EXPECT_EQ(refusal(model, layout, 2), "(accepted)");

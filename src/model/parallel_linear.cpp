@@ -1,0 +1,117 @@
+#include "model/parallel_linear.h"
+
+#include "kernels/linear.h"
+
+namespace paratrain {
+
+namespace {
+
+void add_bias(const float* bias, size_t rows, int width, float* data) {
+  for (size_t row = 0; row < rows; ++row) {
+    float* y = data + row * width;
+#pragma omp simd
+    for (int col = 0; col < width; ++col) y[col] += bias[col];
+  }
+}
+
+void bias_gradient(const float* dy, size_t rows, int width, float* dbias) {
+  for (size_t row = 0; row < rows; ++row) {
+    const float* dy_row = dy + row * width;
+#pragma omp simd
+    for (int col = 0; col < width; ++col) dbias[col] += dy_row[col];
+  }
+}
+
+}  // namespace
+
+TensorRegionEntry::TensorRegionEntry(const TensorParallel& tp, Workspace& workspace, int seq_len,
+                                     int width)
+    : tp_(tp), ws_(workspace), seq_len_(seq_len), width_(width) {}
+
+const float* TensorRegionEntry::forward(const float* local, int samples) {
+  if (!tp_.splits_sequence()) return local;  // copy_to_tensor_region: the identity
+  gather_from_sequence_region(tp_, local, shape(samples), ws_.sequence_staging.data(),
+                              ws_.sequence_gathered.data());
+  return ws_.sequence_gathered.data();
+}
+
+float* TensorRegionEntry::partial_grad(float* d_local) {
+  return tp_.splits_sequence() ? ws_.sequence_partial.data() : d_local;
+}
+
+void TensorRegionEntry::backward(float* partial, int samples, float* d_local) {
+  if (tp_.splits_sequence()) {
+    reduce_scatter_to_sequence_region(tp_, partial, shape(samples), ws_.sequence_staging.data(),
+                                      d_local);
+    return;
+  }
+  copy_to_tensor_region_backward(tp_, d_local, static_cast<size_t>(samples) * seq_len_ * width_);
+}
+
+TensorRegionExit::TensorRegionExit(const TensorParallel& tp, Workspace& workspace, int seq_len,
+                                   int width)
+    : tp_(tp), ws_(workspace), seq_len_(seq_len), width_(width) {}
+
+float* TensorRegionExit::partial(float* local) {
+  return tp_.splits_sequence() ? ws_.sequence_partial.data() : local;
+}
+
+void TensorRegionExit::forward(float* partial, int samples, float* local) {
+  if (tp_.splits_sequence()) {
+    reduce_scatter_to_sequence_region(tp_, partial, shape(samples), ws_.sequence_staging.data(),
+                                      local);
+    return;
+  }
+  reduce_from_tensor_region(tp_, local, static_cast<size_t>(samples) * seq_len_ * width_);
+}
+
+const float* TensorRegionExit::backward(const float* d_local, int samples) {
+  if (!tp_.splits_sequence()) return d_local;  // reduce_from_tensor_region's backward: the identity
+  gather_from_sequence_region(tp_, d_local, shape(samples), ws_.sequence_staging.data(),
+                              ws_.sequence_gathered.data());
+  return ws_.sequence_gathered.data();
+}
+
+ColumnParallelLinear::ColumnParallelLinear(const TensorParallel& tp, Workspace& workspace,
+                                           LinearWeights weights, int seq_len, int in, int out)
+    : entry_(tp, workspace, seq_len, in), w_(weights), seq_len_(seq_len), in_(in), out_(out) {}
+
+void ColumnParallelLinear::forward(const float* x_local, int samples, float* y) {
+  const float* x = entry_.forward(x_local, samples);
+  kernels::linear_forward(x, w_.weight, w_.bias, samples * seq_len_, in_, out_, y);
+}
+
+void ColumnParallelLinear::backward(const float* dy, const float* x_local, int samples,
+                                    float* dx_local) {
+  const float* x = entry_.forward(x_local, samples);  // re-gathered rather than kept
+  float* dx = entry_.partial_grad(dx_local);
+  kernels::linear_backward(dy, x, w_.weight, samples * seq_len_, in_, out_, dx, false,
+                           w_.d_weight, w_.d_bias);
+  entry_.backward(dx, samples, dx_local);
+}
+
+RowParallelLinear::RowParallelLinear(const TensorParallel& tp, Workspace& workspace,
+                                     LinearWeights weights, int seq_len, int in, int out)
+    : exit_(tp, workspace, seq_len, out),
+      w_(weights),
+      seq_len_(seq_len),
+      local_seq_(tp.local_seq_len(seq_len)),
+      in_(in),
+      out_(out) {}
+
+void RowParallelLinear::forward(const float* x, int samples, float* y_local) {
+  float* partial = exit_.partial(y_local);
+  // The bias is added once, after the sum: every rank holds it whole.
+  kernels::linear_forward(x, w_.weight, nullptr, samples * seq_len_, in_, out_, partial);
+  exit_.forward(partial, samples, y_local);
+  add_bias(w_.bias, static_cast<size_t>(samples) * local_seq_, out_, y_local);
+}
+
+void RowParallelLinear::backward(const float* dy_local, const float* x, int samples, float* dx) {
+  bias_gradient(dy_local, static_cast<size_t>(samples) * local_seq_, out_, w_.d_bias);
+  const float* dy = exit_.backward(dy_local, samples);
+  kernels::linear_backward(dy, x, w_.weight, samples * seq_len_, in_, out_, dx, false,
+                           w_.d_weight, nullptr);
+}
+
+}  // namespace paratrain
