@@ -21,7 +21,7 @@ Trainer::Trainer(const TrainOptions& options, const Layout& layout, const Proces
   const int micro_batch = layout.micro_batch_size(model);
   const PipelineShape shape = layout.pipeline_shape(model);
   const int pp_rank = grid.coord().pp;
-  RankSchedule schedule = generate_schedule(layout.schedule, shape)[pp_rank];
+  RankSchedule schedule = pipeline_schedules(layout.schedule, layout.schedule_file, shape)[pp_rank];
   if (layout.grid.tp > 1) {
     tp_group_ = std::make_unique<MpiTensorParallelGroup>(grid.axis(Axis::kTensor), timeline);
     tp_.group = tp_group_.get();
