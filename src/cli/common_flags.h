@@ -28,7 +28,7 @@ struct CommonFlags {
 
 // --vocab-size ... --batch-size
 void add_model_flags(CLI::App& app, ModelConfig& model);
-// --dp --pp --tp --micro-batch --schedule --virtual-stages --partition --bucket-mb
+// --dp --pp --tp --micro-batch --schedule --schedule-file --virtual-stages --partition --bucket-mb
 void add_layout_flags(CLI::App& app, LayoutFlags& flags);
 // model and layout flags, plus --lr --seed --data --threads
 void add_run_flags(CLI::App& app, CommonFlags& flags);

@@ -51,7 +51,7 @@ ZeroStage zero_stage_from_number(int number) {
 }
 
 std::string Layout::to_json() const {
-  return nlohmann::json{{"dp", grid.dp},
+  nlohmann::json json{{"dp", grid.dp},
                         {"pp", grid.pp},
                         {"tp", grid.tp},
                         {"micro_batch", micro_batch},
@@ -60,8 +60,9 @@ std::string Layout::to_json() const {
                         {"partition", partition},
                         {"bucket_bytes", bucket_bytes},
                         {"sequence_parallel", sequence_parallel},
-                        {"zero", zero_stage_number(zero)}}
-      .dump();
+                        {"zero", zero_stage_number(zero)}};
+  if (!schedule_file.empty()) json["schedule_file"] = schedule_file;
+  return json.dump();
 }
 
 void check_layout(const ModelConfig& model, const Layout& layout, int world_size) {
@@ -79,7 +80,11 @@ void check_layout(const ModelConfig& model, const Layout& layout, int world_size
   require(layout.model_stages() <= model.n_layers,
           "--pp x --virtual-stages (" + str(layout.model_stages()) +
               ") must not exceed --n-layers (" + str(model.n_layers) + "): every stage needs a block");
-  check_pipeline_shape(layout.schedule, layout.pipeline_shape(model));
+  if (layout.schedule_file.empty()) {
+    check_pipeline_shape(layout.schedule, layout.pipeline_shape(model));
+  } else {
+    load_schedule_file(layout.schedule_file, layout.pipeline_shape(model));  // validates it
+  }
   if (layout.virtual_stages > 1 && layout.partition.empty()) {
     // Megatron's rule: each pipeline rank's blocks split evenly into its chunks.
     require(model.n_layers % layout.grid.pp == 0 &&

@@ -21,6 +21,11 @@ PipelineExecutor::PipelineExecutor(std::vector<ModelChunk*> chunks, const Pipeli
       timeline_(timeline),
       activation_elements_(activation_elements) {
   PT_CHECK(static_cast<int>(chunks.size()) == shape.virtual_stages, "one chunk per virtual stage");
+  std::vector<bool> sends_gradients(chunks.size(), false);
+  for (int action_idx = 0; action_idx < static_cast<int>(schedule_.size()); ++action_idx) {
+    const Action& action = schedule_[action_idx];
+    if (action.kind == ActionKind::kSendB) sends_gradients[action.chunk] = true;
+  }
   states_.resize(chunks.size());
   for (int chunk_idx = 0; chunk_idx < shape.virtual_stages; ++chunk_idx) {
     ChunkState& state = states_[chunk_idx];
@@ -31,7 +36,7 @@ PipelineExecutor::PipelineExecutor(std::vector<ModelChunk*> chunks, const Pipeli
     for (int slot = slots - 1; slot >= 0; --slot) state.free_slots.push_back(slot);
     state.activation_sends.resize(slots);
     state.gradient_sends.resize(slots);
-    if (state.model_stage > 0) {
+    if (sends_gradients[chunk_idx]) {
       for (int slot = 0; slot < slots; ++slot) {
         state.gradient_out.emplace_back(tracker, MemoryCategory::kComm, activation_elements);
       }
@@ -43,25 +48,55 @@ PipelineExecutor::PipelineExecutor(std::vector<ModelChunk*> chunks, const Pipeli
   }
 }
 
-int PipelineExecutor::peer_of(int stage) const { return rank_of_model_stage(shape_, stage); }
+int PipelineExecutor::tag(int micro_batch, int to_model_stage, bool gradient) const {
+  return (micro_batch * shape_.model_stages() + to_model_stage) * 2 + (gradient ? 1 : 0);
+}
 
-int PipelineExecutor::tag(int micro_batch, int stage, bool gradient) const {
-  return (micro_batch * shape_.model_stages() + stage) * 2 + (gradient ? 1 : 0);
+int PipelineExecutor::take_slot(ChunkState& state, int micro_batch) {
+  if (state.slot_of[micro_batch] >= 0) return state.slot_of[micro_batch];
+  PT_CHECK(!state.free_slots.empty(), "no free activation slot: the schedule exceeds its peak");
+  const int slot = state.free_slots.back();
+  state.free_slots.pop_back();
+  state.slot_of[micro_batch] = slot;
+  return slot;
 }
 
 void PipelineExecutor::run_step(const StepContext& ctx, const BatchOf& batch_of,
                                 const OnFinalGradient& on_final_gradient) {
   for (int action_idx = 0; action_idx < static_cast<int>(schedule_.size()); ++action_idx) {
-    const Action& action = schedule_[action_idx];
-    const MicroBatchView batch = batch_of(action.micro_batch);
-    if (action.kind == ActionKind::kForward) {
-      forward(ctx, action, batch);
-    } else {
-      backward(ctx, action, batch, action_idx == states_[action.chunk].last_backward,
-               on_final_gradient);
-    }
+    run_action(ctx, action_idx, batch_of, on_final_gradient);
   }
-  // Sends still in flight must land before their buffers are written again.
+  wait_for_sends(ctx);
+}
+
+void PipelineExecutor::run_action(const StepContext& ctx, int action_idx, const BatchOf& batch_of,
+                                  const OnFinalGradient& on_final_gradient) {
+  const Action& action = schedule_[action_idx];
+  switch (action.kind) {
+    case ActionKind::kRecvF:
+      receive_activation(ctx, action);
+      return;
+    case ActionKind::kForward:
+      forward(ctx, action, batch_of(action.micro_batch));
+      return;
+    case ActionKind::kSendF:
+      send_activation(action);
+      return;
+    case ActionKind::kRecvB:
+      receive_gradient(ctx, action);
+      return;
+    case ActionKind::kBackward:
+      backward(ctx, action, batch_of(action.micro_batch),
+               action_idx == states_[action.chunk].last_backward, on_final_gradient);
+      return;
+    case ActionKind::kSendB:
+      send_gradient(ctx, action);
+      return;
+  }
+}
+
+// Sends still in flight must land before their buffers are written again.
+void PipelineExecutor::wait_for_sends(const StepContext& ctx) {
   bool pending = false;
   for (auto& state : states_) {
     for (auto& request : state.activation_sends) pending = pending || request.active();
@@ -75,32 +110,41 @@ void PipelineExecutor::run_step(const StepContext& ctx, const BatchOf& batch_of,
   }
 }
 
+void PipelineExecutor::receive_activation(const StepContext& ctx, const Action& action) {
+  ChunkState& state = states_[action.chunk];
+  const int slot = take_slot(state, action.micro_batch);
+  ScopedEvent event(timeline_, EventKind::kRecv, ctx.step, action.micro_batch, action.chunk);
+  pipeline_.recv(state.chunk->input(slot), activation_elements_, action.peer_rank,
+                 tag(action.micro_batch, state.model_stage, false));
+}
+
 void PipelineExecutor::forward(const StepContext& ctx, const Action& action,
                                const MicroBatchView& batch) {
   ChunkState& state = states_[action.chunk];
-  PT_CHECK(!state.free_slots.empty(), "no free activation slot: the schedule exceeds its peak");
-  const int slot = state.free_slots.back();
-  state.free_slots.pop_back();
-  state.slot_of[action.micro_batch] = slot;
-  const int stage = state.model_stage;
-  if (stage > 0) {
-    ScopedEvent event(timeline_, EventKind::kRecv, ctx.step, action.micro_batch, action.chunk);
-    pipeline_.recv(state.chunk->input(slot), activation_elements_, peer_of(stage - 1),
-                   tag(action.micro_batch, stage, false));
-  }
+  const int slot = take_slot(state, action.micro_batch);
   if (state.activation_sends[slot].active()) {
     ScopedEvent event(timeline_, EventKind::kSend, ctx.step, action.micro_batch, action.chunk);
     state.activation_sends[slot].wait();
   }
-  {
-    ScopedEvent event(timeline_, EventKind::kForward, ctx.step, action.micro_batch, action.chunk);
-    state.chunk->forward(ctx, batch, slot);
-  }
-  if (stage < shape_.model_stages() - 1) {
-    state.activation_sends[slot] =
-        pipeline_.isend(state.chunk->output(slot), activation_elements_, peer_of(stage + 1),
-                        tag(action.micro_batch, stage + 1, false));
-  }
+  ScopedEvent event(timeline_, EventKind::kForward, ctx.step, action.micro_batch, action.chunk);
+  state.chunk->forward(ctx, batch, slot);
+}
+
+void PipelineExecutor::send_activation(const Action& action) {
+  ChunkState& state = states_[action.chunk];
+  const int slot = state.slot_of[action.micro_batch];
+  PT_CHECK(slot >= 0, "activation send of a micro-batch that is not in flight");
+  state.activation_sends[slot] =
+      pipeline_.isend(state.chunk->output(slot), activation_elements_, action.peer_rank,
+                      tag(action.micro_batch, model_stage(shape_, action.peer_rank, action.peer_chunk),
+                          false));
+}
+
+void PipelineExecutor::receive_gradient(const StepContext& ctx, const Action& action) {
+  ChunkState& state = states_[action.chunk];
+  ScopedEvent event(timeline_, EventKind::kRecv, ctx.step, action.micro_batch, action.chunk);
+  pipeline_.recv(state.chunk->grad_output(), activation_elements_, action.peer_rank,
+                 tag(action.micro_batch, state.model_stage, true));
 }
 
 void PipelineExecutor::backward(const StepContext& ctx, const Action& action,
@@ -109,12 +153,6 @@ void PipelineExecutor::backward(const StepContext& ctx, const Action& action,
   ChunkState& state = states_[action.chunk];
   const int slot = state.slot_of[action.micro_batch];
   PT_CHECK(slot >= 0, "backward of a micro-batch that was not forwarded");
-  const int stage = state.model_stage;
-  if (stage < shape_.model_stages() - 1) {
-    ScopedEvent event(timeline_, EventKind::kRecv, ctx.step, action.micro_batch, action.chunk);
-    pipeline_.recv(state.chunk->grad_output(), activation_elements_, peer_of(stage + 1),
-                   tag(action.micro_batch, stage, true));
-  }
   {
     ScopedEvent event(timeline_, EventKind::kBackward, ctx.step, action.micro_batch, action.chunk);
     std::function<void(int)> after_unit;
@@ -123,18 +161,27 @@ void PipelineExecutor::backward(const StepContext& ctx, const Action& action,
     }
     state.chunk->backward(ctx, batch, slot, after_unit);
   }
-  if (stage > 0) {
-    if (state.gradient_sends[slot].active()) {
-      ScopedEvent event(timeline_, EventKind::kSend, ctx.step, action.micro_batch, action.chunk);
-      state.gradient_sends[slot].wait();
-    }
-    float* out = state.gradient_out[slot].data();
-    std::memcpy(out, state.chunk->grad_input(), sizeof(float) * activation_elements_);
-    state.gradient_sends[slot] = pipeline_.isend(out, activation_elements_, peer_of(stage - 1),
-                                                 tag(action.micro_batch, stage - 1, true));
-  }
+  state.backward_slot = slot;
   state.slot_of[action.micro_batch] = -1;
   state.free_slots.push_back(slot);
+}
+
+// The chunk's input gradient (grad_input) is overwritten by its next
+// backward, so it is copied to the slot's send buffer first.
+void PipelineExecutor::send_gradient(const StepContext& ctx, const Action& action) {
+  ChunkState& state = states_[action.chunk];
+  const int slot = state.backward_slot;
+  PT_CHECK(slot >= 0, "gradient send before any backward of its chunk");
+  if (state.gradient_sends[slot].active()) {
+    ScopedEvent event(timeline_, EventKind::kSend, ctx.step, action.micro_batch, action.chunk);
+    state.gradient_sends[slot].wait();
+  }
+  float* out = state.gradient_out[slot].data();
+  std::memcpy(out, state.chunk->grad_input(), sizeof(float) * activation_elements_);
+  state.gradient_sends[slot] =
+      pipeline_.isend(out, activation_elements_, action.peer_rank,
+                      tag(action.micro_batch, model_stage(shape_, action.peer_rank, action.peer_chunk),
+                          true));
 }
 
 }  // namespace paratrain

@@ -1,8 +1,8 @@
 #pragma once
-// Runs one rank's list of pipeline actions (DESIGN.md principle 3): any
-// schedule's list, with the receives its actions need and the non-blocking
-// sends they imply. Activations and their gradients travel between model
-// stage s and s + 1, whichever ranks hold them.
+// Runs one rank's lowered list of pipeline actions (DESIGN.md principle 3,
+// schedule_lowering.h): forwards and backwards on its chunks, blocking
+// receives and non-blocking sends to the peers the list names. It knows no
+// rule of who talks to whom; the validator has checked the list.
 #include <functional>
 #include <vector>
 
@@ -16,7 +16,8 @@ namespace paratrain {
 
 class PipelineExecutor {
  public:
-  // chunks[c] is this rank's chunk c (model stage c * p + pp_rank).
+  // chunks[c] is this rank's chunk c (model stage c * p + pp_rank); `schedule`
+  // is this rank's lowered list.
   PipelineExecutor(std::vector<ModelChunk*> chunks, const PipelineShape& shape, int pp_rank,
                    const Communicator& pipeline, RankSchedule schedule, MemoryTracker& tracker,
                    Timeline& timeline, size_t activation_elements);
@@ -27,7 +28,7 @@ class PipelineExecutor {
   void run_step(const StepContext& ctx, const BatchOf& batch_of,
                 const OnFinalGradient& on_final_gradient);
 
-  // Activation slots each chunk needs: the schedule's peak in-flight micro-batches.
+  // Activation slots each chunk needs: the lowered list's peak in-flight micro-batches.
   static int slots_needed(const RankSchedule& schedule, int chunk);
 
  private:
@@ -35,17 +36,27 @@ class PipelineExecutor {
     ModelChunk* chunk = nullptr;
     int model_stage = 0;
     int last_backward = -1;              // index in the schedule of the chunk's last backward
+    int backward_slot = -1;              // slot of the chunk's latest backward: its gradient to send
     std::vector<int> slot_of;            // micro-batch -> slot, -1 when not in flight
     std::vector<int> free_slots;
     std::vector<Request> activation_sends;  // per slot: output(slot) on its way
     std::vector<Request> gradient_sends;    // per slot: gradient_out[slot] on its way
     std::vector<Buffer<float>> gradient_out;  // per slot: d loss / d input, being sent
   };
+  void run_action(const StepContext& ctx, int action_idx, const BatchOf& batch_of,
+                  const OnFinalGradient& on_final_gradient);
+  void receive_activation(const StepContext& ctx, const Action& action);
   void forward(const StepContext& ctx, const Action& action, const MicroBatchView& batch);
+  void send_activation(const Action& action);
+  void receive_gradient(const StepContext& ctx, const Action& action);
   void backward(const StepContext& ctx, const Action& action, const MicroBatchView& batch,
                 bool final_gradient, const OnFinalGradient& on_final_gradient);
-  int peer_of(int model_stage) const;  // pipeline rank holding a model stage
-  int tag(int micro_batch, int model_stage, bool gradient) const;
+  void send_gradient(const StepContext& ctx, const Action& action);
+  void wait_for_sends(const StepContext& ctx);
+  // The micro-batch's activation slot on the chunk, taken from the free ones if it has none.
+  int take_slot(ChunkState& state, int micro_batch);
+  // A message's tag: its micro-batch, the model stage it goes to, and which way.
+  int tag(int micro_batch, int to_model_stage, bool gradient) const;
 
   PipelineShape shape_;
   int pp_rank_;

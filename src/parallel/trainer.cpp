@@ -21,7 +21,7 @@ Trainer::Trainer(const TrainOptions& options, const Layout& layout, const Proces
   const int micro_batch = layout.micro_batch_size(model);
   const PipelineShape shape = layout.pipeline_shape(model);
   const int pp_rank = grid.coord().pp;
-  RankSchedule schedule = generate_schedule(layout.schedule, shape)[pp_rank];
+  RankSchedule schedule = pipeline_schedules(layout.schedule, layout.schedule_file, shape)[pp_rank];
   tp_group_ = make_tensor_parallel_group(grid, timeline);
   tp_ = tensor_parallel_view(layout, *tp_group_);
   const size_t padding = parameter_padding(layout);

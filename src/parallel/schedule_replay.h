@@ -1,0 +1,39 @@
+#pragma once
+// Replays lowered lists the way the executor runs them: each rank runs its
+// actions in order; compute takes its cost, a send never waits (non-blocking),
+// a receive waits until the peer has run the matching send, plus comm_cost
+// when the peer is another rank. Used by the validator (zero costs: does
+// every rank finish?) and the simulator (when does each finish?).
+#include <vector>
+
+#include "parallel/pipeline_action.h"
+
+namespace paratrain {
+
+struct ReplayCosts {
+  double forward = 0;   // one forward of one model stage
+  double backward = 0;  // one backward of one model stage
+  double comm = 0;      // a transfer between two ranks (zero within a rank)
+};
+
+// A receive that can never complete: its rank is stuck there.
+struct StuckReceive {
+  int rank = 0;
+  size_t position = 0;   // in the rank's lowered list
+  Action receive{};      // the action there
+  int sender_rank = 0;
+  Action awaited_send{}; // the send the receive waits for, as the sender's list names it
+};
+
+struct Replay {
+  std::vector<double> free_at;      // (p) when each rank ends its last action
+  std::vector<double> busy;         // (p) compute time per rank
+  std::vector<StuckReceive> stuck;  // empty when every rank ran its whole list
+};
+
+// The lists must be structurally valid lowered lists (the validator's
+// structure check), so that only receives can wait.
+Replay replay_lowered(const std::vector<RankSchedule>& lowered, const PipelineShape& shape,
+                      const ReplayCosts& costs);
+
+}  // namespace paratrain

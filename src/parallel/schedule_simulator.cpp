@@ -1,0 +1,60 @@
+#include "parallel/schedule_simulator.h"
+
+#include <algorithm>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "parallel/schedule_grid.h"
+#include "parallel/schedule_replay.h"
+#include "parallel/schedule_structure.h"
+#include "parallel/schedule_validator.h"
+
+namespace paratrain {
+
+int peak_in_flight(const RankSchedule& schedule, int chunk) {
+  RankSchedule on_chunk;
+  for (const Action& action : schedule) {
+    if (action.chunk == chunk) on_chunk.push_back(action);
+  }
+  return peak_in_flight_total(on_chunk);
+}
+
+int peak_in_flight_total(const RankSchedule& schedule) {
+  std::set<std::pair<int, int>> in_flight;  // (micro-batch, chunk) holding activations
+  size_t peak = 0;
+  for (const Action& action : schedule) {
+    const std::pair<int, int> key{action.micro_batch, action.chunk};
+    if (action.kind == ActionKind::kForward || action.kind == ActionKind::kRecvF) {
+      in_flight.insert(key);
+    } else if (action.kind == ActionKind::kBackward) {
+      in_flight.erase(key);
+    }
+    peak = std::max(peak, in_flight.size());
+  }
+  return static_cast<int>(peak);
+}
+
+SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
+                               const PipelineShape& shape, double forward_cost,
+                               double backward_cost, double comm_cost) {
+  if (auto problem = check_schedule_structure(schedules, shape)) {
+    throw std::runtime_error("simulate_schedule: invalid schedule\n" +
+                             render_schedule_problem(schedules, *problem));
+  }
+  const Replay replay = replay_lowered(executable_lists(schedules, shape), shape,
+                                       {forward_cost, backward_cost, comm_cost});
+  if (auto problem = deadlock_problem(schedules, replay)) {
+    throw std::runtime_error("simulate_schedule: the schedule deadlocks\n" +
+                             render_schedule_problem(schedules, *problem));
+  }
+  SimulatedRun run;
+  run.makespan = *std::max_element(replay.free_at.begin(), replay.free_at.end());
+  run.busy = replay.busy;
+  for (double busy : run.busy) {
+    run.bubble_fraction.push_back(run.makespan > 0 ? 1.0 - busy / run.makespan : 0.0);
+  }
+  return run;
+}
+
+}  // namespace paratrain

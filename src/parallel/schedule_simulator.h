@@ -1,0 +1,31 @@
+#pragma once
+// Predictions from a schedule alone: the time each rank is busy and idle
+// (the bubble), and the activations each rank holds.
+#include <vector>
+
+#include "parallel/pipeline_action.h"
+
+namespace paratrain {
+
+// Largest number of micro-batches whose activations `chunk` holds at once
+// (resp. summed over all chunks of the rank): held from the receive of the
+// input (or the forward, where nothing is received) to the backward.
+int peak_in_flight(const RankSchedule& schedule, int chunk);
+int peak_in_flight_total(const RankSchedule& schedule);
+
+struct SimulatedRun {
+  double makespan = 0;                  // time the last action of any rank ends
+  std::vector<double> busy;             // (p) compute time per rank
+  std::vector<double> bubble_fraction;  // (p) 1 - busy / makespan
+};
+
+// Replays the lists (compute-only ones are lowered first) as the executor
+// runs them (schedule_replay.h): each forward or backward of one model stage
+// costs forward_cost or backward_cost, a transfer between ranks comm_cost.
+// Throws std::runtime_error with the validator's grid when the lists are
+// malformed or deadlock.
+SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
+                               const PipelineShape& shape, double forward_cost,
+                               double backward_cost, double comm_cost);
+
+}  // namespace paratrain
