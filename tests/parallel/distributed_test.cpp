@@ -1,6 +1,7 @@
 // Every layout trains the same model as the sequential run (with dropout on),
 // passes verify, and refuses what does not fit; a failing rank ends the job.
 #include <gtest/gtest.h>
+#include "../temp_path.h"
 
 #include <chrono>
 #include <cmath>
@@ -41,7 +42,7 @@ struct TrainedRun {
 
 TrainedRun train(int ranks, const std::string& name, const std::string& layout) {
   TrainedRun run;
-  run.params_path = std::string(::testing::TempDir()) + "paratrain_" + name + ".safetensors";
+  run.params_path = testing::temp_path("paratrain_" + name + ".safetensors");
   const auto result = mpirun(ranks, "train " + kConfig + " " + layout + " --steps " +
                                         std::to_string(kSteps) + " --save-params " + run.params_path);
   EXPECT_EQ(result.exit_code, 0) << name << "\n" << result.output;
