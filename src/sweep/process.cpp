@@ -124,7 +124,9 @@ std::string failure_line(const std::string& err) {
     std::string line = err.substr(begin, end - begin);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     if (!line.empty()) last = line;
-    if (line.rfind("paratrain:", 0) == 0) last_paratrain = line;
+    // A rank stopped by mpirun after another rank failed says so; the failure is the reason.
+    const bool stopped = line.rfind("paratrain: stopped by", 0) == 0;
+    if (line.rfind("paratrain:", 0) == 0 && !(stopped && !last_paratrain.empty())) last_paratrain = line;
     begin = end + 1;
   }
   return last_paratrain.empty() ? last : last_paratrain;

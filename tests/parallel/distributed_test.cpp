@@ -280,4 +280,15 @@ TEST(Memory, TensorParallelHalvesTheParametersAndShowsItsCollectives) {
   }
 }
 
+// Issue 14: "SIGINT to mpirun exits 1 silently". mpirun passes it on as
+// SIGTERM; rank 0 says so in one line and the job ends non-zero.
+TEST(Failure, SigintToMpirunSaysWhyTheJobStopped) {
+  const auto result = run_command(
+      "{ " + std::string(PARATRAIN_MPIEXEC) + " --allow-run-as-root --oversubscribe -q -np 2 " + PARATRAIN_BINARY +
+      " train " + kConfig + " --dp 2 --steps 1000000 > /dev/null & pid=$!; sleep 4; kill -INT $pid; wait $pid; "
+      "echo rc=$?; }");
+  EXPECT_NE(result.output.find("paratrain: stopped by SIG"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("rc=0"), std::string::npos) << result.output;
+}
+
 }  // namespace paratrain
