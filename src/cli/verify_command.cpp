@@ -45,7 +45,10 @@ T field(const nlohmann::json& object, const std::string& group, const std::strin
 // error/allowed negative and let anything pass.
 double positive_field(const nlohmann::json& object, const std::string& group, const std::string& name) {
   const double value = field<double>(object, group, name);
-  if (!(value > 0)) throw UsageError("__metadata__." + group + "." + name + " must be positive (got " + std::to_string(value) + ")");
+  if (!(value > 0)) {
+    throw UsageError("__metadata__." + group + "." + name + " must be positive (got " +
+                     std::to_string(value) + ")");
+  }
   return value;
 }
 
