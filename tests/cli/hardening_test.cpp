@@ -204,7 +204,9 @@ TEST(Hardening, SweepAndReportAgreeOnAGarbageLine) {
 // "SIGINT to mpirun exits 1 silently": one line naming the signal, exit 130.
 TEST(Hardening, SigintEndsTrainWithOneLine) {
   const auto result = run_command("{ " + binary() + " train " + kTiny +
-                                  " --steps 1000000 > /dev/null & pid=$!; sleep 2; kill -INT $pid; wait $pid; echo rc=$?; }");
+                                  " --steps 1000000 > /dev/null & pid=$!; sleep 2; kill -INT $pid; "
+                                  "for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done; "
+                                  "kill -KILL $pid 2>/dev/null; wait $pid; echo rc=$?; }");
   EXPECT_NE(result.output.find("paratrain: stopped by SIGINT"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("rc=130"), std::string::npos) << result.output;
 }
