@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/memory.h"
+#include "io/output_file.h"
 #include "metrics/calibration.h"
 #include "metrics/stats.h"
 #include "metrics/timeline.h"
@@ -64,6 +65,7 @@ class BenchCommand : public Command {
     if (warmup_ < 0) throw UsageError("--warmup must be >= 0");
     if (steps_ < 1) throw UsageError("--steps must be at least 1");
     if (peak_gflops_ < 0) throw UsageError("--peak-gflops must be positive");
+    if (!trace_path_.empty()) check_output_path(trace_path_, "--trace");
   }
 
   int run(const Communicator& world) override;

@@ -1,5 +1,8 @@
 #include "cli/common_flags.h"
 
+#include <cmath>
+
+#include "cli/numeric_flags.h"
 #include "core/error.h"
 #include "kernels/gemm.h"
 
@@ -55,17 +58,31 @@ Layout resolve_layout(LayoutFlags& flags, const ModelConfig& model, int world_si
   Layout& layout = flags.layout;
   layout.schedule = parse_schedule_kind(flags.schedule);
   if (!flags.partition.empty()) layout.partition = parse_partition(flags.partition);
-  if (!(flags.bucket_mb > 0)) throw UsageError("--bucket-mb must be positive");
+  if (!(flags.bucket_mb > 0) || !(flags.bucket_mb < 1 << 20)) {
+    throw UsageError("--bucket-mb must be positive and below 2^20");
+  }
   layout.bucket_bytes = static_cast<size_t>(flags.bucket_mb * (1 << 20));
   layout.zero = zero_stage_from_number(flags.zero);
   check_layout(model, layout, world_size);
   return layout;
 }
 
+void check_threads(int threads) {
+  if (threads < 1) throw UsageError("--threads must be at least 1");
+  // More threads than cores only oversubscribes them; far more fails inside the BLAS.
+  const int cores = usable_cores();
+  if (threads > cores) {
+    throw UsageError("--threads (" + std::to_string(threads) + ") must be at most the " +
+                     std::to_string(cores) + " core(s) this rank may run on");
+  }
+}
+
 std::unique_ptr<TokenSource> prepare_run(CommonFlags& flags, int world_size) {
   flags.train.model.validate();
-  if (flags.threads < 1) throw UsageError("--threads must be at least 1");
-  if (!(flags.train.adamw.lr > 0)) throw UsageError("--lr must be positive");
+  check_threads(flags.threads);
+  if (!(flags.train.adamw.lr > 0) || !std::isfinite(flags.train.adamw.lr)) {
+    throw UsageError("--lr must be positive and finite");
+  }
   resolve_layout(flags.layout, flags.train.model, world_size);
   kernels::gemm_set_threads(flags.threads);
   const ModelConfig& model = flags.train.model;

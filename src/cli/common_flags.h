@@ -37,6 +37,9 @@ void add_run_flags(CLI::App& app, CommonFlags& flags);
 // world (UsageError naming the flag and the rule).
 Layout resolve_layout(LayoutFlags& flags, const ModelConfig& model, int world_size);
 
+// --threads: at least 1, at most the cores the rank may run on.
+void check_threads(int threads);
+
 // Validates everything up front (UsageError naming the flag), sets the BLAS
 // threads and returns the token source.
 std::unique_ptr<TokenSource> prepare_run(CommonFlags& flags, int world_size);

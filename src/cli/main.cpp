@@ -10,11 +10,13 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/numeric_flags.h"
 #include "comm/communicator.h"
 #include "comm/mpi_check.h"
 #include "comm/mpi_session.h"
 #include "core/error.h"
 #include "core/memory.h"
+#include "core/stop_signals.h"
 
 namespace {
 
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
   register_verify_command(app, command);
   std::unique_ptr<LocalCommand> local_command;
   register_local_commands(app, local_command);
+  guard_numeric_flags(app);
   if (argc > 1 && argv[1][0] != '-' && !has_subcommand(app, argv[1])) {
     if (speaks) {
       std::string names;
@@ -133,8 +136,10 @@ int main(int argc, char** argv) {
     if (speaks) std::fprintf(stderr, "paratrain: error: %s\n", error.what());
     return 2;
   }
+  install_stop_handlers(speaks);
   if (local_command) return run_local_command(*local_command);
   MpiSession mpi(&argc, &argv);
+  install_stop_handlers(speaks);  // again, in case the MPI library installed its own
   const Communicator world = Communicator::world();
   return run_command(*command, world);
 }

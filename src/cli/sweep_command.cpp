@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/common_flags.h"
 #include "core/error.h"
+#include "io/output_file.h"
 #include "sweep/plan.h"
 #include "sweep/process.h"
 #include "sweep/sweep.h"
@@ -60,6 +61,9 @@ class SweepCommand : public LocalCommand {
     if (ranks_ < 1) throw UsageError("--ranks must be at least 1");
     if (options_.peak_gflops < 0) throw UsageError("--peak-gflops must be positive");
     if (options_.point_timeout_s < 0) throw UsageError("--point-timeout must be >= 0");
+    // Output paths before any point runs: regular files or absent, never a device.
+    check_output_path(options_.results_path, "--out", MissingFolder::kWillBeCreated);
+    if (!options_.csv_path.empty()) check_output_path(options_.csv_path, "--csv", MissingFolder::kWillBeCreated);
     if (!sweep_file_.empty()) load_sweep_file(sweep_file_, spec_);
     for (const std::string& flag : grid_flags_) spec_.grid.push_back(parse_grid_flag(flag));
     if (!strategy_names_.empty()) spec_.strategies.clear();

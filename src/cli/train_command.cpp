@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/memory.h"
+#include "io/output_file.h"
 #include "metrics/timeline.h"
 #include "parallel/trainer.h"
 
@@ -27,6 +28,9 @@ class TrainCommand : public Command {
   void prepare(int world_size) override {
     data_ = prepare_run(flags_, world_size);
     if (steps_ < 1) throw UsageError("--steps must be at least 1");
+    // Before training: an unusable output path must not cost the trained parameters.
+    if (!trace_path_.empty()) check_output_path(trace_path_, "--trace");
+    if (!params_path_.empty()) check_output_path(params_path_, "--save-params");
   }
 
   int run(const Communicator& world) override {

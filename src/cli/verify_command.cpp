@@ -11,6 +11,7 @@
 #include "cli/common_flags.h"
 #include "core/error.h"
 #include "core/memory.h"
+#include "io/json_number.h"
 #include "io/safetensors.h"
 #include "io/token_source.h"
 #include "kernels/gemm.h"
@@ -37,7 +38,18 @@ T field(const nlohmann::json& object, const std::string& group, const std::strin
   if (!object.contains(name) || !object[name].is_number()) {
     throw UsageError("__metadata__." + group + " lacks the number " + name);
   }
-  return object[name].get<T>();
+  return strict_json_number<T>(object[name], "__metadata__." + group + "." + name);
+}
+
+// A tolerance or hyper-parameter that must be > 0: a negative one would make
+// error/allowed negative and let anything pass.
+double positive_field(const nlohmann::json& object, const std::string& group, const std::string& name) {
+  const double value = field<double>(object, group, name);
+  if (!(value > 0)) {
+    throw UsageError("__metadata__." + group + "." + name + " must be positive (got " +
+                     std::to_string(value) + ")");
+  }
+  return value;
 }
 
 ModelConfig config_from(const nlohmann::json& config) {
@@ -50,13 +62,17 @@ ModelConfig config_from(const nlohmann::json& config) {
   model.ffn_mult = field<int>(config, "config", "ffn_mult");
   model.dropout = field<float>(config, "config", "dropout");
   model.batch_size = field<int>(config, "config", "batch_size");
-  model.validate();
+  try {
+    model.validate();
+  } catch (const UsageError& error) {  // the file's value, not a flag the user passed
+    throw UsageError(std::string("__metadata__.config: ") + error.what());
+  }
   return model;
 }
 
 Tolerance tolerance_of(const nlohmann::json& tolerances, const std::string& group) {
   if (!tolerances.contains(group)) throw UsageError("__metadata__.tolerance lacks " + group);
-  return {field<double>(tolerances[group], group, "rtol"), field<double>(tolerances[group], group, "atol")};
+  return {positive_field(tolerances[group], group, "rtol"), positive_field(tolerances[group], group, "atol")};
 }
 
 class VerifyCommand : public Command {
@@ -90,7 +106,7 @@ class VerifyCommand : public Command {
 };
 
 void VerifyCommand::prepare(int world_size) {
-  if (threads_ < 1) throw UsageError("--threads must be at least 1");
+  check_threads(threads_);
   kernels::gemm_set_threads(threads_);
   file_ = std::make_unique<SafetensorsFile>(SafetensorsFile::read(reference_));
   options_.model = config_from(metadata_json(*file_, "config"));
@@ -100,8 +116,9 @@ void VerifyCommand::prepare(int world_size) {
                     field<float>(adamw, "adamw", "wd")};
   tolerances_ = metadata_json(*file_, "tolerance");
   for (const char* group : {"loss", "logits", "grad", "step1"}) tolerance_of(tolerances_, group);
-  field<double>(tolerances_.at("step1"), "step1", "loose_where_abs_grad_below");
-  field<double>(tolerances_.at("step1"), "step1", "loose_atol");
+  positive_field(tolerances_.at("step1"), "step1", "loose_where_abs_grad_below");
+  positive_field(tolerances_.at("step1"), "step1", "loose_atol");
+  positive_field(adamw, "adamw", "lr");
   resolve_layout(layout_flags_, options_.model, world_size);  // refuses a batch it cannot split
   if (layout_flags_.layout.zero != ZeroStage::kNone) {
     throw UsageError("verify does not take --zero: ZeRO-1 leaves each rank only its shard of the "
@@ -163,7 +180,7 @@ std::vector<float> VerifyCommand::shard_of(const std::string& prefix, const Para
 void VerifyCommand::check_step(Trainer& trainer) {
   const nlohmann::json& step1 = tolerances_.at("step1");
   const double loose_below = field<double>(step1, "step1", "loose_where_abs_grad_below");
-  const Tolerance loose = {0.0, field<double>(step1, "step1", "loose_atol")};
+  const Tolerance loose = {0.0, positive_field(step1, "step1", "loose_atol")};
   for (const auto& chunk : trainer.chunks()) {
     ParameterTable& params = chunk->params();
     for (const auto& entry : params.entries()) {

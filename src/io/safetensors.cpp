@@ -6,12 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/file_checks.h"
+#include "io/output_file.h"
 
 namespace paratrain {
 
 namespace {
 
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // as the reference implementation limits it
+constexpr uint64_t kMaxFileBytes = 64 * kGiB;
 
 size_t dtype_size(const std::string& dtype) {
   if (dtype == "F32" || dtype == "I32" || dtype == "U32") return 4;
@@ -68,9 +71,9 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 }
 
 SafetensorsFile SafetensorsFile::read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad_file(path, "cannot open file");
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Size-checked before reading: a directory or /dev/zero is refused, not read.
+  const std::string text = read_input_file(path, "safetensors file", kMaxFileBytes);
+  const std::vector<uint8_t> bytes(text.begin(), text.end());
   if (bytes.size() < 8) bad_file(path, "not a safetensors file (shorter than 8 bytes)");
   uint64_t header_bytes = 0;
   for (int byte = 7; byte >= 0; --byte) header_bytes = header_bytes << 8 | bytes[byte];
@@ -161,17 +164,18 @@ void write_safetensors(const std::string& path, const std::vector<TensorToWrite>
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw UsageError("cannot write " + path, 2);
-  uint64_t length = text.size();
-  for (int byte = 0; byte < 8; ++byte) out.put(static_cast<char>(length >> (8 * byte) & 0xff));
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  OutputFile out(path, "safetensors file");  // every write checked, renamed into place
+  const uint64_t length = text.size();
+  char length_bytes[8];
+  for (int byte = 0; byte < 8; ++byte) length_bytes[byte] = static_cast<char>(length >> (8 * byte) & 0xff);
+  out.write(length_bytes, sizeof length_bytes);
+  out.write(text);
   for (const auto& tensor : tensors) {
     size_t bytes = dtype_size(tensor.dtype);
     for (int64_t dim : tensor.shape) bytes *= static_cast<size_t>(dim);
-    out.write(static_cast<const char*>(tensor.data), static_cast<std::streamsize>(bytes));
+    out.write(tensor.data, bytes);
   }
-  PT_CHECK(out.good(), "failed writing " + path);
+  out.commit();
 }
 
 }  // namespace paratrain

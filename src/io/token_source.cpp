@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "core/error.h"
+#include "io/file_checks.h"
 #include "core/philox.h"
 
 namespace paratrain {
@@ -35,9 +36,9 @@ void SyntheticTokens::fill(uint32_t step, uint32_t first_sample, int samples, in
 
 TextTokens::TextTokens(const std::string& path, uint32_t seed, int vocab_size, int seq_len)
     : path_(path), seed_(seed), seq_len_(seq_len) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("--data: cannot open " + path);
-  bytes_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  // Size-checked before reading: a directory, a FIFO or /dev/zero is refused.
+  const std::string text = read_input_file(path, "--data", 16 * kGiB);
+  bytes_.assign(text.begin(), text.end());
   if (bytes_.empty()) throw UsageError("--data: " + path + " is empty");
   if (vocab_size < 256) {
     throw UsageError("--data needs --vocab-size >= 256 for byte tokens (got " +

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace paratrain {
@@ -41,6 +42,21 @@ std::string ToleranceCheck::summary() const {
 
 namespace paratrain {
 
+namespace {
+
+// JSON has no inf or NaN (nlohmann writes null): an infinite error, from an
+// infinite value in a reference file, travels as text and stays a mismatch.
+nlohmann::json number_json(double value) {
+  if (std::isfinite(value)) return value;
+  return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+}
+
+double number_from(const nlohmann::json& value) {
+  return value.is_string() ? std::strtod(value.get<std::string>().c_str(), nullptr) : value.get<double>();
+}
+
+}  // namespace
+
 void ToleranceCheck::merge(const ToleranceCheck& other) {
   failures_ += other.failures_;
   elements_ += other.elements_;
@@ -53,8 +69,12 @@ void ToleranceCheck::merge(const ToleranceCheck& other) {
 }
 
 std::string ToleranceCheck::to_text() const {
-  return nlohmann::json{{"group", group_},       {"failures", failures_}, {"elements", elements_},
-                        {"max_abs", max_abs_},   {"max_rel", max_rel_},   {"worst_ratio", std::isfinite(worst_ratio_) ? worst_ratio_ : 1e300},
+  return nlohmann::json{{"group", group_},
+                        {"failures", failures_},
+                        {"elements", elements_},
+                        {"max_abs", number_json(max_abs_)},
+                        {"max_rel", number_json(max_rel_)},
+                        {"worst_ratio", number_json(worst_ratio_)},
                         {"worst_tensor", worst_tensor_}}
       .dump();
 }
@@ -64,9 +84,9 @@ ToleranceCheck ToleranceCheck::from_text(const std::string& text) {
   ToleranceCheck check(j["group"].get<std::string>());
   check.failures_ = j["failures"];
   check.elements_ = j["elements"];
-  check.max_abs_ = j["max_abs"];
-  check.max_rel_ = j["max_rel"];
-  check.worst_ratio_ = j["worst_ratio"];
+  check.max_abs_ = number_from(j["max_abs"]);
+  check.max_rel_ = number_from(j["max_rel"]);
+  check.worst_ratio_ = number_from(j["worst_ratio"]);
   check.worst_tensor_ = j["worst_tensor"];
   return check;
 }

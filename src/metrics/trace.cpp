@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/output_file.h"
 
 namespace paratrain {
 
@@ -35,14 +36,14 @@ std::string trace_events(const Timeline& timeline, int rank, const std::string& 
 }
 
 void write_trace(const std::string& path, const std::vector<std::string>& per_rank_events) {
-  std::ofstream out(path);
-  if (!out) throw UsageError("--trace: cannot write " + path);
-  out << "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [";
+  OutputFile out(path, "--trace");  // every write checked: a lost trace is an error
+  out.write("{\"displayTimeUnit\": \"ms\", \"traceEvents\": [");
   for (size_t rank = 0; rank < per_rank_events.size(); ++rank) {
-    out << (rank ? "," : "") << per_rank_events[rank];
+    if (rank != 0) out.write(",");
+    out.write(per_rank_events[rank]);
   }
-  out << "]}\n";
-  PT_CHECK(out.good(), "failed writing " + path);
+  out.write("]}\n");
+  out.commit();
 }
 
 }  // namespace paratrain

@@ -1,7 +1,9 @@
 #include "model/config.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/checked_math.h"
 #include "core/error.h"
 
 namespace paratrain {
@@ -27,10 +29,23 @@ void ModelConfig::validate() const {
                                       std::to_string(n_heads) + ")");
   require(dropout >= 0.0f && dropout < 1.0f,
           "--dropout must be in [0, 1) (got " + std::to_string(dropout) + ")");
-  // Sizes whose products would overflow the 32-bit BLAS dimensions.
-  const int64_t rows = int64_t{batch_size} * seq_len;
-  require(rows * std::max(vocab_size, ffn_mult * d_model) < (int64_t{1} << 31),
+  // Sizes whose products would overflow the 32-bit BLAS dimensions; every
+  // product is checked, so a huge value is refused instead of wrapping.
+  const auto ffn = checked_mul(ffn_mult, d_model);
+  require(ffn && *ffn < (int64_t{1} << 31), "--ffn-mult x --d-model must be < 2^31 (got " +
+                                                std::to_string(ffn_mult) + " x " + std::to_string(d_model) + ")");
+  const auto gemm_elements = checked_product({batch_size, seq_len, std::max<int64_t>(vocab_size, *ffn)});
+  require(gemm_elements && *gemm_elements < (int64_t{1} << 31),
           "--batch-size x --seq-len x max(--vocab-size, --ffn-mult x --d-model) must be < 2^31");
+  // The parameter count, in bytes with its gradients and moments, must fit in 64 bits.
+  const int64_t d = d_model;
+  const auto per_block = checked_product({d, 2 * *ffn + 4 * d + 10});  // + ffn below: 2FD^2 + 4D^2 + 10D + FD
+  const auto block = per_block ? checked_add(*per_block, *ffn) : std::nullopt;
+  const auto blocks = block ? checked_mul(n_layers, *block) : std::nullopt;
+  const auto embeddings = checked_product({2 * int64_t{vocab_size} + seq_len + 2, d});
+  const auto total = blocks && embeddings ? checked_add(*blocks, *embeddings) : std::nullopt;
+  require(total && checked_mul(*total, 64),
+          "the model has too many parameters to count (--n-layers, --d-model, --ffn-mult)");
 }
 
 int64_t ModelConfig::matmul_parameter_count() const {

@@ -18,7 +18,9 @@ struct ModelConfig {
   int batch_size = 32;  // samples per optimizer step, over all replicas
 
   int head_dim() const { return d_model / n_heads; }
-  int ffn_width() const { return ffn_mult * d_model; }
+  // In 64 bits: validate() refuses a product that does not fit in int, and
+  // callers before validation must not overflow either.
+  int ffn_width() const { return static_cast<int>(int64_t{ffn_mult} * d_model); }
 
   // Throws UsageError naming the flag and the rule for the first invalid value.
   void validate() const;

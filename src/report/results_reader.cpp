@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "io/file_checks.h"
 #include "report/results.h"
 
 namespace paratrain::report {
@@ -236,6 +237,7 @@ Results read_results(const std::string& path) {
   if (std::filesystem::is_directory(path) || !in) {
     throw UsageError("cannot read results file '" + path + "'");
   }
+  check_input_file(path, "results file", 4 * kGiB);  // not a device or FIFO, bounded
   Results results;
   results.path = path;
   std::string line;

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "io/output_file.h"
+
 namespace paratrain {
 
 namespace {
@@ -73,16 +75,12 @@ std::string csv_row(const nlohmann::json& record) {
 void write_csv(const std::vector<nlohmann::json>& records, const std::string& path) {
   const auto folder = std::filesystem::path(path).parent_path();
   if (!folder.empty()) std::filesystem::create_directories(folder);
-  // Written beside and renamed, so a reader never sees half a file.
-  const std::string partial = path + ".partial";
-  {
-    std::ofstream out(partial);
-    if (!out) throw std::runtime_error("cannot write " + partial);
-    out << csv_header() << "\n";
-    for (const auto& record : records) out << csv_row(record) << "\n";
-    if (!out) throw std::runtime_error("cannot write " + partial);
-  }
-  std::filesystem::rename(partial, path);
+  // Written beside and renamed, so a reader never sees half a file; never
+  // renamed over something that is not a regular file (a device node).
+  OutputFile out(path, "--csv");
+  out.write(csv_header() + "\n");
+  for (const auto& record : records) out.write(csv_row(record) + "\n");
+  out.commit();
 }
 
 }  // namespace paratrain

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "core/clock.h"
+#include "core/stop_signals.h"
 
 extern char** environ;
 
@@ -43,9 +44,16 @@ pid_t spawn(const std::vector<std::string>& argv, const Pipe& out, const Pipe& e
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  // Its own process group: an interrupted sweep stops the whole job (core/stop_signals.h).
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = -1;
-  const int status = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int status = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (status == 0) set_child_process_group(pid);
   if (status != 0) throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(status));
   return pid;
 }
@@ -75,11 +83,11 @@ void collect(pid_t pid, int out_fd, int err_fd, double timeout_s, ProcessResult&
     const double elapsed = now_seconds() - start;
     if (timeout_s > 0 && elapsed > timeout_s && !terminated) {
       result.timed_out = terminated = true;
-      kill(pid, SIGTERM);
+      kill(-pid, SIGTERM);
     }
     if (terminated && !killed && elapsed > timeout_s + kGraceSeconds) {
       killed = true;
-      kill(pid, SIGKILL);
+      kill(-pid, SIGKILL);
     }
   }
   for (auto& fd : fds) {
@@ -99,6 +107,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, double timeout_s
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  set_child_process_group(0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (result.timed_out) {
     result.err += "\nparatrain: sweep: the point ran past " + std::to_string(timeout_s) + " s and was stopped\n";
@@ -115,7 +124,9 @@ std::string failure_line(const std::string& err) {
     std::string line = err.substr(begin, end - begin);
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     if (!line.empty()) last = line;
-    if (line.rfind("paratrain:", 0) == 0) last_paratrain = line;
+    // A rank stopped by mpirun after another rank failed says so; the failure is the reason.
+    const bool stopped = line.rfind("paratrain: stopped by", 0) == 0;
+    if (line.rfind("paratrain:", 0) == 0 && !(stopped && !last_paratrain.empty())) last_paratrain = line;
     begin = end + 1;
   }
   return last_paratrain.empty() ? last : last_paratrain;

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "io/file_checks.h"
 
 namespace paratrain {
 
@@ -22,10 +23,7 @@ namespace {
 }
 
 std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_input_file(path, "--out", 4 * kGiB);  // a regular file of bounded size
 }
 
 const char* status_of(const nlohmann::json& record) {
@@ -51,6 +49,11 @@ void ResultStore::load() {
     ++line_number;
     nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
     const bool parsed = !record.is_discarded() && record.is_object() && record.contains("sweep");
+    if (!terminated && line.rfind("{\"", 0) != 0) {
+      // Not a record cut short by a crash: this is not a results file, and cutting it would lose data.
+      throw UsageError(path_ + ":" + std::to_string(line_number) +
+                       ": not a JSON object (malformed line, no newline); not a results file?");
+    }
     if (!terminated) {
       // A crash mid-write: the record never landed. Cut it so the next append starts a clean line.
       std::fprintf(stderr, "paratrain sweep: %s: dropping the unfinished last line %d (%zu bytes)\n",
@@ -66,9 +69,11 @@ void ResultStore::load() {
       if (std::string(status_of(records_.back())) == "ok") {
         index(records_.size() - 1, sweep.value("measurement_key", std::string()));
       }
-    } else if (!line.empty()) {
-      std::fprintf(stderr, "paratrain sweep: %s: ignoring line %d, which is not a sweep record\n",
-                   path_.c_str(), line_number);
+    } else if (record.is_discarded() || !record.is_object()) {
+      // As report refuses it: a dropped line would silently lose a point.
+      if (line.find_first_not_of(" \t\r") != std::string::npos) {
+        throw UsageError(path_ + ":" + std::to_string(line_number) + ": not a JSON object (malformed line)");
+      }
     }
     good_end = newline + 1;
     begin = newline + 1;

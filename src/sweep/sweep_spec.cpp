@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "io/file_checks.h"
 
 namespace paratrain {
 
@@ -82,11 +83,10 @@ void check_grid_axes(const std::vector<GridAxis>& grid) {
 }
 
 void load_sweep_file(const std::string& path, SweepSpec& spec) {
-  std::ifstream in(path);
-  if (!in) throw UsageError("--sweep-file: cannot read " + path);
+  const std::string text = read_input_file(path, "--sweep-file", 16 * kMiB);
   nlohmann::json file;
   try {
-    file = nlohmann::json::parse(in);
+    file = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& error) {
     throw UsageError("--sweep-file " + path + " is not JSON: " + error.what());
   }

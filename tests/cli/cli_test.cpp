@@ -1,5 +1,6 @@
 // Bad input gets one line naming what is wrong and exit code 2.
 #include <gtest/gtest.h>
+#include "../temp_path.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -45,10 +46,10 @@ TEST(Cli, UnknownFlagsAndValuesAreRefused) {
 
 TEST(Cli, BadDataFilesAreRefused) {
   expect_refused("train --vocab-size 256 --data /nonexistent/corpus.txt", "--data: cannot open");
-  const std::string empty = std::string(::testing::TempDir()) + "paratrain_cli_empty.txt";
+  const std::string empty = testing::temp_path("paratrain_cli_empty.txt");
   std::ofstream(empty).close();
   expect_refused("train --vocab-size 256 --data " + empty, "is empty");
-  const std::string small = std::string(::testing::TempDir()) + "paratrain_cli_small.txt";
+  const std::string small = testing::temp_path("paratrain_cli_small.txt");
   std::ofstream(small) << "only a few bytes";
   expect_refused("train --vocab-size 256 --seq-len 64 --data " + small,
                  "--seq-len (64) must be less than the size of");

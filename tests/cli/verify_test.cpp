@@ -1,5 +1,6 @@
 // paratrain verify against the PyTorch reference files, and its failures.
 #include <gtest/gtest.h>
+#include "../temp_path.h"
 
 #include <cstring>
 #include <fstream>
@@ -38,7 +39,7 @@ std::string altered_copy(const std::string& tensor, size_t index, float delta) {
   std::memcpy(&value, where, sizeof value);
   value += delta;
   std::memcpy(where, &value, sizeof value);
-  const std::string path = std::string(::testing::TempDir()) + "paratrain_altered.safetensors";
+  const std::string path = testing::temp_path("paratrain_altered.safetensors");
   write_all(path, bytes);
   return path;
 }
@@ -62,7 +63,7 @@ std::string copy_without(const std::string& dropped) {
       tensors.push_back({name, "I32", record.shape, ints.back().data()});
     }
   }
-  const std::string path = std::string(::testing::TempDir()) + "paratrain_missing.safetensors";
+  const std::string path = testing::temp_path("paratrain_missing.safetensors");
   write_safetensors(path, tensors, file.metadata());
   return path;
 }
@@ -107,10 +108,10 @@ TEST(Verify, UnusableFilesExitTwo) {
   expect_unusable(copy_without("grad.ln_f.bias"), "missing tensor 'grad.ln_f.bias'");
   std::vector<char> bytes = read_all(kTinyReference);
   bytes.resize(bytes.size() / 2);
-  const std::string truncated = std::string(::testing::TempDir()) + "paratrain_truncated.safetensors";
+  const std::string truncated = testing::temp_path("paratrain_truncated.safetensors");
   write_all(truncated, bytes);
   expect_unusable(truncated, "truncated");
-  const std::string text = std::string(::testing::TempDir()) + "paratrain_text.safetensors";
+  const std::string text = testing::temp_path("paratrain_text.safetensors");
   std::ofstream(text) << "this is not a safetensors file at all";
   expect_unusable(text, "not a safetensors file");  // its "header length" is text
   expect_unusable("/nonexistent.safetensors", "cannot open");

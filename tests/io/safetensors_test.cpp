@@ -1,6 +1,7 @@
 #include "io/safetensors.h"
 
 #include <gtest/gtest.h>
+#include "../temp_path.h"
 
 #include <cstdio>
 #include <fstream>
@@ -13,7 +14,7 @@ namespace paratrain {
 namespace {
 
 std::string temp_path(const std::string& name) {
-  return (std::string(::testing::TempDir()) + "paratrain_" + name);
+  return testing::temp_path("paratrain_" + name);
 }
 
 void write_bytes(const std::string& path, const std::string& bytes) {
@@ -70,7 +71,7 @@ TEST(Safetensors, WrongShapeOrDtypeIsRefused) {
 }
 
 TEST(Safetensors, BrokenFilesAreRefusedWithAReason) {
-  const std::string dir = ::testing::TempDir();
+  const std::string dir = testing::process_temp_dir() + "/";
   write_bytes(temp_path("short"), "abc");
   EXPECT_NE(read_error(temp_path("short")).find("shorter than 8 bytes"), std::string::npos);
 

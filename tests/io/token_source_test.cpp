@@ -1,6 +1,7 @@
 #include "io/token_source.h"
 
 #include <gtest/gtest.h>
+#include "../temp_path.h"
 
 #include <fstream>
 #include <vector>
@@ -27,7 +28,7 @@ TEST(SyntheticTokens, SlicesAgreeWithTheWholeBatch) {
 }
 
 TEST(TextTokens, BytesAsTokens) {
-  const std::string path = std::string(::testing::TempDir()) + "paratrain_text.txt";
+  const std::string path = testing::temp_path("paratrain_text.txt");
   std::ofstream(path) << "abcdefghijklmnopqrstuvwxyz";
   const TextTokens source(path, 1, 256, 4);
   std::vector<int32_t> tokens(3 * 4), targets(3 * 4);
@@ -42,11 +43,11 @@ TEST(TextTokens, BytesAsTokens) {
 }
 
 TEST(TextTokens, BadFilesAreRefused) {
-  const std::string empty = std::string(::testing::TempDir()) + "paratrain_empty.txt";
+  const std::string empty = testing::temp_path("paratrain_empty.txt");
   std::ofstream(empty).close();
   EXPECT_THROW(TextTokens(empty, 1, 256, 4), UsageError);
   EXPECT_THROW(TextTokens("/nonexistent/file.txt", 1, 256, 4), UsageError);
-  const std::string shortfile = std::string(::testing::TempDir()) + "paratrain_short.txt";
+  const std::string shortfile = testing::temp_path("paratrain_short.txt");
   std::ofstream(shortfile) << "abc";
   EXPECT_THROW(TextTokens(shortfile, 1, 256, 4), UsageError);   // seq_len beyond the data
   EXPECT_THROW(TextTokens(shortfile, 1, 100, 2), UsageError);   // vocab below 256

@@ -66,4 +66,34 @@ TEST(ModelConfig, ParameterCountMatchesTheTable) {
   EXPECT_EQ(total, config.parameter_count());
 }
 
+// Issue 14: ffn_mult x d_model wrapped to 0 in int and passed validation.
+TEST(ModelConfig, HugeProductsAreRefusedWithoutOverflow) {
+  EXPECT_NE(error_for([](ModelConfig& c) {
+              c.d_model = 32;
+              c.n_heads = 4;
+              c.ffn_mult = 134217728;
+            }).find("--ffn-mult"),
+            std::string::npos);
+  EXPECT_NE(error_for([](ModelConfig& c) {
+              c.d_model = 1 << 30;
+              c.n_heads = 1;
+              c.ffn_mult = 1 << 30;
+            }).find("--ffn-mult"),
+            std::string::npos);
+  EXPECT_NE(error_for([](ModelConfig& c) {
+              c.batch_size = 1 << 30;
+              c.seq_len = 1 << 30;
+              c.vocab_size = 1 << 30;
+            }).find("must be < 2^31"),
+            std::string::npos);
+  EXPECT_NE(error_for([](ModelConfig& c) {
+              c.n_layers = 1 << 30;
+              c.d_model = 1 << 15;
+              c.n_heads = 1;
+              c.batch_size = 1;
+              c.seq_len = 1;
+            }).find("parameters"),
+            std::string::npos);
+}
+
 }  // namespace paratrain

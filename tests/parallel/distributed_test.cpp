@@ -1,6 +1,7 @@
 // Every layout trains the same model as the sequential run (with dropout on),
 // passes verify, and refuses what does not fit; a failing rank ends the job.
 #include <gtest/gtest.h>
+#include "../temp_path.h"
 
 #include <chrono>
 #include <cmath>
@@ -41,7 +42,7 @@ struct TrainedRun {
 
 TrainedRun train(int ranks, const std::string& name, const std::string& layout) {
   TrainedRun run;
-  run.params_path = std::string(::testing::TempDir()) + "paratrain_" + name + ".safetensors";
+  run.params_path = testing::temp_path("paratrain_" + name + ".safetensors");
   const auto result = mpirun(ranks, "train " + kConfig + " " + layout + " --steps " +
                                         std::to_string(kSteps) + " --save-params " + run.params_path);
   EXPECT_EQ(result.exit_code, 0) << name << "\n" << result.output;
@@ -277,6 +278,17 @@ TEST(Memory, TensorParallelHalvesTheParametersAndShowsItsCollectives) {
     EXPECT_GT(peak(tp, rank, "parameters"), 0.5 * full) << "rank " << rank;
     EXPECT_GT(tp["ranks"][rank]["seconds"]["allreduce"].get<double>(), 0.0);
   }
+}
+
+// Issue 14: "SIGINT to mpirun exits 1 silently". mpirun passes it on as
+// SIGTERM; rank 0 says so in one line and the job ends non-zero.
+TEST(Failure, SigintToMpirunSaysWhyTheJobStopped) {
+  const auto result = run_command(
+      "{ " + std::string(PARATRAIN_MPIEXEC) + " --allow-run-as-root --oversubscribe -q -np 2 " + PARATRAIN_BINARY +
+      " train " + kConfig + " --dp 2 --steps 1000000 > /dev/null & pid=$!; sleep 4; kill -INT $pid; wait $pid; "
+      "echo rc=$?; }");
+  EXPECT_NE(result.output.find("paratrain: stopped by SIG"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("rc=0"), std::string::npos) << result.output;
 }
 
 }  // namespace paratrain

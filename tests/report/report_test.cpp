@@ -4,6 +4,7 @@
 #include "report/report.h"
 
 #include <gtest/gtest.h>
+#include "../temp_path.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -218,7 +219,7 @@ std::vector<Event> one_f_one_b_step() {
 class ReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
+    dir_ = fs::path(testing::process_temp_dir()) /
            ("paratrain_report_" +
             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);

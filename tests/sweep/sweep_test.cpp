@@ -1,6 +1,7 @@
 // paratrain sweep: the real binary on tiny configurations (each point its own
 // job), plus the planner and the strategy catalogue in-process.
 #include <gtest/gtest.h>
+#include "../temp_path.h"
 
 #include <filesystem>
 #include <fstream>
@@ -24,7 +25,7 @@ const char* const kTiny =
     "--warmup 0 --steps 1 --peak-gflops 100";
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("paratrain_sweep_" + name);
+  const fs::path dir = fs::path(testing::process_temp_dir()) / ("paratrain_sweep_" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
