@@ -31,7 +31,7 @@ void add_layout_flags(CLI::App& app, LayoutFlags& flags) {
   app.add_option("--schedule", flags.schedule, "pipeline schedule: gpipe, 1f1b or interleaved")
       ->capture_default_str();
   app.add_option("--schedule-file", layout.schedule_file,
-                 "pipeline lists written as text, one line per rank (README: schedule files)");
+                 "pipeline lists written as text, one line per rank (README: Schedules as text)");
   app.add_option("--virtual-stages", layout.virtual_stages,
                  "model chunks per pipeline rank (interleaved)")
       ->capture_default_str();

@@ -28,7 +28,7 @@ struct Layout {
   size_t bucket_bytes = 4u << 20;  // data-parallel gradient bucket size
   bool sequence_parallel = false;  // split layernorm/dropout regions along the sequence (tp > 1)
   ZeroStage zero = ZeroStage::kNone;
-  std::string schedule_file;       // --schedule-file: the pipeline's lists as text; empty: generated
+  std::string schedule_file;       // --schedule-file: lists written as text; empty: generated
 
   int replica_batch(const ModelConfig& model) const { return model.batch_size / grid.dp; }
   int micro_batch_size(const ModelConfig& model) const {

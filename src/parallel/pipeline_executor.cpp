@@ -11,9 +11,9 @@ int PipelineExecutor::slots_needed(const RankSchedule& schedule, int chunk) {
 }
 
 PipelineExecutor::PipelineExecutor(std::vector<ModelChunk*> chunks, const PipelineShape& shape,
-                                   int pp_rank, const Communicator& pipeline,
-                                   RankSchedule schedule, MemoryTracker& tracker,
-                                   Timeline& timeline, size_t activation_elements)
+                                   int pp_rank, const Communicator& pipeline, RankSchedule schedule,
+                                   MemoryTracker& tracker, Timeline& timeline,
+                                   size_t activation_elements)
     : shape_(shape),
       pp_rank_(pp_rank),
       pipeline_(pipeline),
@@ -134,10 +134,9 @@ void PipelineExecutor::send_activation(const Action& action) {
   ChunkState& state = states_[action.chunk];
   const int slot = state.slot_of[action.micro_batch];
   PT_CHECK(slot >= 0, "activation send of a micro-batch that is not in flight");
-  state.activation_sends[slot] =
-      pipeline_.isend(state.chunk->output(slot), activation_elements_, action.peer_rank,
-                      tag(action.micro_batch, model_stage(shape_, action.peer_rank, action.peer_chunk),
-                          false));
+  state.activation_sends[slot] = pipeline_.isend(
+      state.chunk->output(slot), activation_elements_, action.peer_rank,
+      tag(action.micro_batch, model_stage(shape_, action.peer_rank, action.peer_chunk), false));
 }
 
 void PipelineExecutor::receive_gradient(const StepContext& ctx, const Action& action) {
@@ -178,10 +177,9 @@ void PipelineExecutor::send_gradient(const StepContext& ctx, const Action& actio
   }
   float* out = state.gradient_out[slot].data();
   std::memcpy(out, state.chunk->grad_input(), sizeof(float) * activation_elements_);
-  state.gradient_sends[slot] =
-      pipeline_.isend(out, activation_elements_, action.peer_rank,
-                      tag(action.micro_batch, model_stage(shape_, action.peer_rank, action.peer_chunk),
-                          true));
+  state.gradient_sends[slot] = pipeline_.isend(
+      out, activation_elements_, action.peer_rank,
+      tag(action.micro_batch, model_stage(shape_, action.peer_rank, action.peer_chunk), true));
 }
 
 }  // namespace paratrain

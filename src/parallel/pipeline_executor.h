@@ -35,12 +35,12 @@ class PipelineExecutor {
   struct ChunkState {
     ModelChunk* chunk = nullptr;
     int model_stage = 0;
-    int last_backward = -1;              // index in the schedule of the chunk's last backward
-    int backward_slot = -1;              // slot of the chunk's latest backward: its gradient to send
-    std::vector<int> slot_of;            // micro-batch -> slot, -1 when not in flight
+    int last_backward = -1;    // index in the schedule of the chunk's last backward
+    int backward_slot = -1;    // slot of the chunk's latest backward: its gradient to send
+    std::vector<int> slot_of;  // micro-batch -> slot, -1 when not in flight
     std::vector<int> free_slots;
-    std::vector<Request> activation_sends;  // per slot: output(slot) on its way
-    std::vector<Request> gradient_sends;    // per slot: gradient_out[slot] on its way
+    std::vector<Request> activation_sends;    // per slot: output(slot) on its way
+    std::vector<Request> gradient_sends;      // per slot: gradient_out[slot] on its way
     std::vector<Buffer<float>> gradient_out;  // per slot: d loss / d input, being sent
   };
   void run_action(const StepContext& ctx, int action_idx, const BatchOf& batch_of,

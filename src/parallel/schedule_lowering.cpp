@@ -44,8 +44,7 @@ std::optional<Action> input_transfer(const PipelineShape& shape, int rank, const
   return transfer(kind, compute, input_peer(shape, rank, compute.chunk, compute.kind));
 }
 
-std::optional<Action> output_transfer(const PipelineShape& shape, int rank,
-                                      const Action& compute) {
+std::optional<Action> output_transfer(const PipelineShape& shape, int rank, const Action& compute) {
   const ActionKind kind =
       compute.kind == ActionKind::kForward ? ActionKind::kSendF : ActionKind::kSendB;
   return transfer(kind, compute, output_peer(shape, rank, compute.chunk, compute.kind));

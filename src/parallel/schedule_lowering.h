@@ -22,8 +22,7 @@ struct Peer {
 // Where compute action `compute` (kForward or kBackward) on (rank, chunk)
 // gets its input from: nullopt for the first stage's forward (tokens) and
 // the last stage's backward (the loss).
-std::optional<Peer> input_peer(const PipelineShape& shape, int rank, int chunk,
-                               ActionKind compute);
+std::optional<Peer> input_peer(const PipelineShape& shape, int rank, int chunk, ActionKind compute);
 // Where its result goes: nullopt for the last stage's forward and the first
 // stage's backward.
 std::optional<Peer> output_peer(const PipelineShape& shape, int rank, int chunk,

@@ -14,14 +14,14 @@ namespace {
 using SendKey = std::array<int, 6>;
 
 SendKey key_of(int sender_rank, const Action& send) {
-  return {sender_rank, static_cast<int>(send.kind), send.micro_batch, send.chunk, send.peer_rank,
+  return {sender_rank,    static_cast<int>(send.kind), send.micro_batch, send.chunk, send.peer_rank,
           send.peer_chunk};
 }
 
 struct ReplayState {
   Replay replay;
-  std::vector<size_t> cursor;           // (p) next position in each rank's list
-  std::map<SendKey, double> sent_at;    // when each send has run
+  std::vector<size_t> cursor;         // (p) next position in each rank's list
+  std::map<SendKey, double> sent_at;  // when each send has run
 };
 
 // Runs the rank's next actions until one is a receive whose send has not

@@ -19,10 +19,10 @@ struct ReplayCosts {
 // A receive that can never complete: its rank is stuck there.
 struct StuckReceive {
   int rank = 0;
-  size_t position = 0;   // in the rank's lowered list
-  Action receive{};      // the action there
+  size_t position = 0;  // in the rank's lowered list
+  Action receive{};     // the action there
   int sender_rank = 0;
-  Action awaited_send{}; // the send the receive waits for, as the sender's list names it
+  Action awaited_send{};  // the send the receive waits for, as the sender's list names it
 };
 
 struct Replay {

@@ -80,16 +80,18 @@ class RankListCheck {
         "model stage " + std::to_string(model_stage(shape_, rank_, action.chunk));
     const std::optional<Peer> expected = expected_peer(shape_, rank_, action);
     if (!expected) {
-      return problem_at(rank_, position, action,
-                        "has no peer: " + stage + (receive ? " receives no " : " sends no ") + data);
+      return problem_at(
+          rank_, position, action,
+          "has no peer: " + stage + (receive ? " receives no " : " sends no ") + data);
     }
     if (expected->rank == action.peer_rank && expected->chunk == action.peer_chunk) {
       return std::nullopt;
     }
-    return problem_at(rank_, position, action,
-                      "names the wrong peer: " + stage +
-                          (receive ? " receives its " + data + " from r" : " sends its " + data + " to r") +
-                          std::to_string(expected->rank) + "c" + std::to_string(expected->chunk));
+    return problem_at(
+        rank_, position, action,
+        "names the wrong peer: " + stage +
+            (receive ? " receives its " + data + " from r" : " sends its " + data + " to r") +
+            std::to_string(expected->rank) + "c" + std::to_string(expected->chunk));
   }
 
   // The rule the action breaks by running at this point of the list, or "".
@@ -113,7 +115,8 @@ class RankListCheck {
         return "";
       case ActionKind::kSendF:
         if (!forwarded) return "sends an activation before its forward " + action_text(forward);
-        if (backwarded) return "sends an activation its backward " + action_text(backward) + " freed";
+        if (backwarded)
+          return "sends an activation its backward " + action_text(backward) + " freed";
         return "";
       case ActionKind::kSendB:
         return backwarded ? "" : "sends a gradient before its backward " + action_text(backward);
@@ -184,8 +187,10 @@ class RankListCheck {
   const RankSchedule& schedule_;
   bool lowered_;
   std::vector<std::array<bool, kActionKindCount>> done_;  // (m * v, kind) ran already
-  std::vector<int> unused_gradient_;  // per chunk: micro-batch whose received gradient waits for its backward, -1
-  std::vector<int> unsent_gradient_;  // per chunk: micro-batch whose input gradient waits for its send, -1
+  std::vector<int> unused_gradient_;  // per chunk: micro-batch whose received gradient waits for
+                                      // its backward, -1
+  std::vector<int>
+      unsent_gradient_;  // per chunk: micro-batch whose input gradient waits for its send, -1
 };
 
 }  // namespace
@@ -193,11 +198,11 @@ class RankListCheck {
 std::optional<ScheduleProblem> check_schedule_structure(const std::vector<RankSchedule>& schedules,
                                                         const PipelineShape& shape) {
   if (shape.stages < 1 || shape.micro_batches < 1 || shape.virtual_stages < 1) {
-    return ScheduleProblem{{},
-                           "the shape needs p, m and v >= 1 (got p = " +
-                               std::to_string(shape.stages) +
-                               ", m = " + std::to_string(shape.micro_batches) +
-                               ", v = " + std::to_string(shape.virtual_stages) + ")"};
+    return ScheduleProblem{
+        {},
+        "the shape needs p, m and v >= 1 (got p = " + std::to_string(shape.stages) +
+            ", m = " + std::to_string(shape.micro_batches) +
+            ", v = " + std::to_string(shape.virtual_stages) + ")"};
   }
   if (static_cast<int>(schedules.size()) != shape.stages) {
     return ScheduleProblem{{},

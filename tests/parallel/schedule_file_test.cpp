@@ -26,8 +26,9 @@ const std::string kConfig =
 const PipelineShape kShape{2, 8, 1};
 
 CommandResult mpirun(int ranks, const std::string& arguments) {
-  return run_command(std::string(PARATRAIN_MPIEXEC) + " --allow-run-as-root --oversubscribe -q -np " +
-                     std::to_string(ranks) + " " + PARATRAIN_BINARY + " " + arguments);
+  return run_command(std::string(PARATRAIN_MPIEXEC) +
+                     " --allow-run-as-root --oversubscribe -q -np " + std::to_string(ranks) + " " +
+                     PARATRAIN_BINARY + " " + arguments);
 }
 
 std::string temp_path(const std::string& name) {
@@ -61,8 +62,8 @@ struct Trained {
 
 Trained train(const std::string& name, const std::string& schedule_flags) {
   Trained run{{}, temp_path(name + ".safetensors")};
-  const auto result = mpirun(2, "train " + kConfig + " " + schedule_flags +
-                                    " --steps 4 --save-params " + run.params_path);
+  const auto result = mpirun(
+      2, "train " + kConfig + " " + schedule_flags + " --steps 4 --save-params " + run.params_path);
   EXPECT_EQ(result.exit_code, 0) << name << "\n" << result.output;
   run.losses = loss_lines(result.output);
   EXPECT_EQ(run.losses.size(), 4u) << result.output;
@@ -90,10 +91,10 @@ TEST(ScheduleFile, GeneratedOneFOneBTrainsBitForBitLikeTheFlag) {
   const Trained by_flag = train("flag", "--schedule 1f1b");
   const Trained by_compute_file =
       train("compute", "--schedule-file " + write_schedule("1f1b.txt", schedules_text(compute)));
-  const Trained by_lowered_file = train(
-      "lowered", "--schedule-file " +
-                     write_schedule("1f1b_lowered.txt",
-                                    schedules_text(lower_schedule(compute, kShape))));
+  const Trained by_lowered_file =
+      train("lowered",
+            "--schedule-file " + write_schedule("1f1b_lowered.txt",
+                                                schedules_text(lower_schedule(compute, kShape))));
   EXPECT_EQ(by_compute_file.losses, by_flag.losses);
   EXPECT_EQ(by_lowered_file.losses, by_flag.losses);
   expect_same_parameters(by_flag.params_path, by_compute_file.params_path);
@@ -120,15 +121,18 @@ TEST(ScheduleFile, BadFileExitsTwoWithOneLine) {
        "the file schedules micro-batches 0..3, but the layout has 8"},
       {"train " + kConfig + " --steps 1 --schedule-file " + missing, "rank 1 never runs 7B0"},
       {"verify --reference " PARATRAIN_REFERENCE_DIR "/small.safetensors --pp 2 --micro-batch 1 "
-       "--schedule-file " + nonexistent,
+       "--schedule-file " +
+           nonexistent,
        nonexistent + ": cannot open the file"}};
   for (const Case& c : cases) {
     const auto result = mpirun(2, c.command);
     EXPECT_EQ(result.exit_code, 2) << c.command << "\n" << result.output;
     EXPECT_NE(result.output.find("--schedule-file "), std::string::npos) << result.output;
-    EXPECT_NE(result.output.find(c.message), std::string::npos) << c.command << "\n" << result.output;
+    EXPECT_NE(result.output.find(c.message), std::string::npos) << c.command << "\n"
+                                                                << result.output;
     EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1)
-        << "one line expected for " << c.command << ":\n" << result.output;
+        << "one line expected for " << c.command << ":\n"
+        << result.output;
   }
 }
 

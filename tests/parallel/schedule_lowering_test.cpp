@@ -126,9 +126,9 @@ TEST(ActionText, ParsesWhatItPrints) {
 }
 
 TEST(ActionText, RefusesWhatIsNotAnAction) {
-  for (const char* token : {"", "F0", "1F", "1X0", "1f0", "-1F0", "1F0x", "1F0@r1c0", "1SEND_F0",
-                            "1SEND_F0@r1", "1SEND_F0@1c0", "1SEND_F0@r1c", "1RECV_B0@r1c0c",
-                            "1SEND_X0@r1c0", "99999999F0"}) {
+  for (const char* token :
+       {"", "F0", "1F", "1X0", "1f0", "-1F0", "1F0x", "1F0@r1c0", "1SEND_F0", "1SEND_F0@r1",
+        "1SEND_F0@1c0", "1SEND_F0@r1c", "1RECV_B0@r1c0c", "1SEND_X0@r1c0", "99999999F0"}) {
     EXPECT_FALSE(parse_action(token).has_value()) << token;
   }
 }
@@ -252,8 +252,7 @@ TEST(ValidateLowered, AcceptsTheHandLoweredList) {
 }
 
 TEST(ValidateLowered, MarksAMissingSend) {
-  const Broken broken =
-      break_rank(0, "0F0 1F0 1SEND_F0@r1c0 0RECV_B0@r1c0 0B0 1RECV_B0@r1c0 1B0");
+  const Broken broken = break_rank(0, "0F0 1F0 1SEND_F0@r1c0 0RECV_B0@r1c0 0B0 1RECV_B0@r1c0 1B0");
   EXPECT_NE(grid_row(broken.report, 0).find("[0SEND_F0@r1c0 missing]"), std::string::npos)
       << broken.report;
   EXPECT_EQ(last_line(broken.report), "rank 0 never runs 0SEND_F0@r1c0") << broken.report;
