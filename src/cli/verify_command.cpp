@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/common_flags.h"
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/memory.h"
 #include "io/safetensors.h"
 #include "io/token_source.h"
@@ -41,17 +42,13 @@ T field(const nlohmann::json& object, const std::string& group, const std::strin
 }
 
 ModelConfig config_from(const nlohmann::json& config) {
-  ModelConfig model;
-  model.vocab_size = field<int>(config, "config", "vocab_size");
-  model.seq_len = field<int>(config, "config", "seq_len");
-  model.d_model = field<int>(config, "config", "d_model");
-  model.n_heads = field<int>(config, "config", "n_heads");
-  model.n_layers = field<int>(config, "config", "n_layers");
-  model.ffn_mult = field<int>(config, "config", "ffn_mult");
-  model.dropout = field<float>(config, "config", "dropout");
-  model.batch_size = field<int>(config, "config", "batch_size");
-  model.validate();
-  return model;
+  try {
+    ModelConfig model = ModelConfig::from_json(config);
+    model.validate();
+    return model;
+  } catch (const JsonFieldError& error) {
+    throw UsageError(std::string("__metadata__.config ") + error.what());
+  }
 }
 
 Tolerance tolerance_of(const nlohmann::json& tolerances, const std::string& group) {
