@@ -19,10 +19,19 @@ struct PanelData {
   bool has_labels = false;          // a final block of micro-batch labels
 };
 
+// EventKind's order, with the catch-all "other" last.
+std::vector<EventKind> legend_order() {
+  std::vector<EventKind> kinds;
+  for (int index = 0; index < kEventKindCount; ++index) {
+    if (static_cast<EventKind>(index) != EventKind::kOther) kinds.push_back(static_cast<EventKind>(index));
+  }
+  kinds.push_back(EventKind::kOther);
+  return kinds;
+}
+
 PanelData panel_data(const StepTimeline& timeline, double axis_span_ms) {
   PanelData data;
-  for (int index = 0; index < kEventKindCount; ++index) {  // the legend follows EventKind's order
-    const auto kind = static_cast<EventKind>(index);
+  for (EventKind kind : legend_order()) {
     std::string block;
     for (const TraceBox& box : timeline.boxes) {
       if (box.kind != kind) continue;
