@@ -1,5 +1,6 @@
 // paratrain bench: warm-up steps, then measured steps; rank 0 prints one JSON
 // record (DESIGN.md's run record) as the last line.
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -13,40 +14,30 @@
 #include "core/memory.h"
 #include "io/output_file.h"
 #include "metrics/calibration.h"
+#include "metrics/run_measures.h"
 #include "metrics/stats.h"
 #include "metrics/timeline.h"
 #include "parallel/trainer.h"
+#include "record/run_record.h"
 
 namespace paratrain {
 
 namespace {
 
-nlohmann::json memory_json(const MemoryTracker& tracker) {
-  nlohmann::json out;
-  for (int cat = 0; cat < kMemoryCategoryCount; ++cat) {
-    const auto category = static_cast<MemoryCategory>(cat);
-    out[memory_category_name(category)] = tracker.peak_bytes(category);
-  }
-  out["total"] = tracker.peak_total();
-  return out;
-}
-
 // This rank's part of the record, from its timeline over the measured steps.
-nlohmann::json rank_json(const ProcessGrid& grid, const TimeBreakdown& time,
-                         const MemoryTracker& tracker) {
-  nlohmann::json seconds;
-  for (int kind = 0; kind < kEventKindCount; ++kind) {
-    seconds[event_kind_name(static_cast<EventKind>(kind))] = time.by_kind[kind];
-  }
-  seconds["wall"] = time.wall;
-  return {{"rank", grid.world_rank()},
-          {"coord", {{"dp", grid.coord().dp}, {"pp", grid.coord().pp}, {"tp", grid.coord().tp}}},
-          {"utilization", time.utilization()},
-          {"bubble", time.waiting_for_neighbours() / time.wall},
-          {"exposed_comm", time.communication() / time.wall},
-          {"seconds", seconds},
-          {"peak_bytes", memory_json(tracker)},
-          {"peak_rss_bytes", peak_rss_bytes()}};
+RankRecord rank_record(const ProcessGrid& grid, const TimeBreakdown& time, const MemoryTracker& tracker) {
+  RankRecord rank;
+  rank.rank = grid.world_rank();
+  rank.coord = grid.coord();
+  const RankShares shares = rank_shares(time);
+  rank.utilization = shares.utilization;
+  rank.bubble = shares.bubble;
+  rank.exposed_comm = shares.exposed_comm;
+  std::copy(std::begin(time.by_kind), std::end(time.by_kind), rank.seconds.begin());
+  rank.wall_seconds = time.wall;
+  rank.peak = MemoryPeaks::of(tracker);
+  rank.peak_rss_bytes = static_cast<int64_t>(peak_rss_bytes());
+  return rank;
 }
 
 class BenchCommand : public Command {
@@ -114,36 +105,32 @@ int BenchCommand::run(const Communicator& world) {
   }
   const TimeBreakdown time = timeline.breakdown(measured_begin, now_seconds());
   if (!trace_path_.empty()) write_run_trace(trace_path_, grid, timeline, measured_begin);
-  const auto ranks = world.gather_strings(rank_json(grid, time, tracker).dump(), 0);
+  const auto ranks = world.gather_strings(to_json(rank_record(grid, time, tracker)).dump(), 0);
   if (world.rank() != 0) return 0;
 
-  const Summary step = summarize(step_seconds);
-  const int devices = world.size();
-  const double tokens_per_s = static_cast<double>(model.batch_size) * model.seq_len / step.median;
-  const double achieved_gflops = model.flops_per_token() * tokens_per_s / devices / 1e9;
-  nlohmann::json rank_records = nlohmann::json::array();
-  for (const auto& text : ranks) rank_records.push_back(nlohmann::json::parse(text));
-  nlohmann::json layout_json = nlohmann::json::parse(layout.to_json());
-  layout_json["micro_batch"] = layout.micro_batch_size(model);
-  layout_json["micro_batches"] = layout.micro_batches(model);
-  layout_json["partition"] = stage_partition(model, layout);
-  const nlohmann::json record = {
-      {"config", nlohmann::json::parse(model.to_json())},
-      {"layout", layout_json},
-      {"build", build_info()},
-      {"threads_per_rank", flags_.threads},
-      {"steps", {{"warmup", warmup_}, {"measured", steps_}}},
-      {"step_s", {{"median", step.median}, {"min", step.min}, {"max", step.max}}},
-      {"tokens_per_s", tokens_per_s},
-      {"tokens_per_s_per_device", tokens_per_s / devices},
-      {"model_flops_per_token", model.flops_per_token()},
-      {"achieved_gflops_per_device", achieved_gflops},
-      {"peak_gflops_per_device", peak},
-      {"peak_source", peak_gflops_ > 0 ? "given" : "calibration gemm 1024^3"},
-      {"mfu", achieved_gflops / peak},
-      {"ranks", rank_records},
-      {"loss", {{"first", losses.front()}, {"last", losses.back()}}}};
-  std::printf("%s\n", record.dump().c_str());
+  RunRecord record;
+  record.config = model;
+  record.layout = layout;
+  record.layout.micro_batch = layout.micro_batch_size(model);  // as resolved for the run
+  record.layout.partition = stage_partition(model, layout);
+  record.build = build_info();
+  record.threads_per_rank = flags_.threads;
+  record.warmup_steps = warmup_;
+  record.measured_steps = steps_;
+  record.step_s = summarize(step_seconds);
+  const Throughput rates = throughput(static_cast<double>(model.batch_size) * model.seq_len,
+                                      record.step_s.median, world.size(), model.flops_per_token(), peak);
+  record.tokens_per_s = rates.tokens_per_s;
+  record.tokens_per_s_per_device = rates.tokens_per_s_per_device;
+  record.model_flops_per_token = model.flops_per_token();
+  record.achieved_gflops_per_device = rates.achieved_gflops_per_device;
+  record.peak_gflops_per_device = peak;
+  record.peak_source = peak_gflops_ > 0 ? "given" : "calibration gemm 1024^3";
+  record.mfu = rates.mfu;
+  for (const auto& text : ranks) record.ranks.push_back(rank_record_from_json(nlohmann::json::parse(text)));
+  record.loss_first = losses.front();
+  record.loss_last = losses.back();
+  std::printf("%s\n", to_json(record).dump().c_str());
   return 0;
 }
 

@@ -9,12 +9,9 @@
 
 namespace paratrain {
 
-nlohmann::json build_info() {
-  return {{"blas", kernels::gemm_library()},
-          {"mpi", MpiSession::library_version()},
-          {"cuda", "none"},
-          {"compiler", std::string("g++ ") + __VERSION__},
-          {"flags", PARATRAIN_CXX_FLAGS}};
+BuildRecord build_info() {
+  return {kernels::gemm_library(), MpiSession::library_version(), "none",
+          std::string("g++ ") + __VERSION__, PARATRAIN_CXX_FLAGS};
 }
 
 }  // namespace paratrain

@@ -1,9 +1,9 @@
 #pragma once
-// The resolved build, printed in every run's banner and record.
-#include <nlohmann/json.hpp>
+// The resolved build, printed in every run's record.
+#include "record/run_record.h"
 
 namespace paratrain {
 
-nlohmann::json build_info();
+BuildRecord build_info();
 
 }  // namespace paratrain

@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/common_flags.h"
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/memory.h"
 #include "io/json_number.h"
 #include "io/safetensors.h"
@@ -54,14 +55,11 @@ double positive_field(const nlohmann::json& object, const std::string& group, co
 
 ModelConfig config_from(const nlohmann::json& config) {
   ModelConfig model;
-  model.vocab_size = field<int>(config, "config", "vocab_size");
-  model.seq_len = field<int>(config, "config", "seq_len");
-  model.d_model = field<int>(config, "config", "d_model");
-  model.n_heads = field<int>(config, "config", "n_heads");
-  model.n_layers = field<int>(config, "config", "n_layers");
-  model.ffn_mult = field<int>(config, "config", "ffn_mult");
-  model.dropout = field<float>(config, "config", "dropout");
-  model.batch_size = field<int>(config, "config", "batch_size");
+  try {
+    model = ModelConfig::from_json(config);
+  } catch (const JsonFieldError& error) {
+    throw UsageError(std::string("__metadata__.") + error.within("config").what());
+  }
   try {
     model.validate();
   } catch (const UsageError& error) {  // the file's value, not a flag the user passed

@@ -11,10 +11,12 @@ enum class Axis { kData, kPipeline, kTensor };
 struct GridShape {
   int dp = 1, pp = 1, tp = 1;
   int world() const { return dp * pp * tp; }
+  bool operator==(const GridShape&) const = default;
 };
 
 struct GridCoord {
   int dp = 0, pp = 0, tp = 0;
+  bool operator==(const GridCoord&) const = default;
 };
 
 // The size of the grid along `axis` (shape.dp for Axis::kData, ...).

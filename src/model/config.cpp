@@ -5,6 +5,7 @@
 
 #include "core/checked_math.h"
 #include "core/error.h"
+#include "core/json_fields.h"
 
 namespace paratrain {
 
@@ -71,6 +72,19 @@ std::string ModelConfig::to_json() const {
                       {"n_heads", n_heads},       {"n_layers", n_layers}, {"ffn_mult", ffn_mult},
                       {"dropout", dropout},       {"batch_size", batch_size}};
   return j.dump();
+}
+
+ModelConfig ModelConfig::from_json(const nlohmann::json& config) {
+  ModelConfig model;
+  model.vocab_size = json_int(config, "vocab_size");
+  model.seq_len = json_int(config, "seq_len");
+  model.d_model = json_int(config, "d_model");
+  model.n_heads = json_int(config, "n_heads");
+  model.n_layers = json_int(config, "n_layers");
+  model.ffn_mult = json_int(config, "ffn_mult");
+  model.dropout = static_cast<float>(json_number(config, "dropout"));
+  model.batch_size = json_int(config, "batch_size");
+  return model;
 }
 
 ModelConfig cpu_small_config() {

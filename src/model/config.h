@@ -1,6 +1,7 @@
 #pragma once
 // The model's configuration (MODEL.md) and the optimizer's hyper-parameters.
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "kernels/adamw.h"
@@ -33,6 +34,11 @@ struct ModelConfig {
   double flops_per_token() const;
 
   std::string to_json() const;
+  // The fields of to_json(), each required; JsonFieldError (core/json_fields.h)
+  // names a missing or mistyped one. Does not validate: the caller decides.
+  static ModelConfig from_json(const nlohmann::json& config);
+
+  bool operator==(const ModelConfig&) const = default;
 };
 
 // The report's baseline (MODEL.md) is the default; this is the size the CPU

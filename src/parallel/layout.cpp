@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_fields.h"
 
 namespace paratrain {
 
@@ -63,6 +64,36 @@ std::string Layout::to_json() const {
                         {"zero", zero_stage_number(zero)}};
   if (!schedule_file.empty()) json["schedule_file"] = schedule_file;
   return json.dump();
+}
+
+Layout Layout::from_json(const nlohmann::json& json) {
+  Layout layout;
+  layout.grid = {json_int(json, "dp"), json_int(json, "pp"), json_int(json, "tp")};
+  layout.micro_batch = json_int(json, "micro_batch");
+  // "none": a hand-written record's way to say "no pipeline"; the default serves.
+  const std::string schedule = json_text_or(json, "schedule", "none");
+  if (schedule != "none") {
+    try {
+      layout.schedule = parse_schedule_kind(schedule);
+    } catch (const UsageError&) {
+      throw JsonFieldError("schedule", "'" + schedule + "' is not gpipe, 1f1b or interleaved");
+    }
+  }
+  layout.virtual_stages = json_int_or(json, "virtual_stages", 1);
+  if (json_has(json, "partition")) {
+    if (!json["partition"].is_array()) throw JsonFieldError("partition", "is not an array");
+    for (const auto& count : json["partition"]) {
+      if (!count.is_number_integer()) throw JsonFieldError("partition", "holds a non-integer");
+      layout.partition.push_back(count.get<int>());
+    }
+  }
+  layout.bucket_bytes = static_cast<size_t>(json_int64_or(json, "bucket_bytes", static_cast<int64_t>(layout.bucket_bytes)));
+  if (json_has(json, "sequence_parallel")) {
+    if (!json["sequence_parallel"].is_boolean()) throw JsonFieldError("sequence_parallel", "is not a boolean");
+    layout.sequence_parallel = json["sequence_parallel"].get<bool>();
+  }
+  layout.zero = json_int_or(json, "zero", 0);
+  return layout;
 }
 
 void check_layout(const ModelConfig& model, const Layout& layout, int world_size) {

@@ -2,6 +2,7 @@
 // A parallel layout: how the model's units and the batch are spread over the
 // ranks (DESIGN.md principle 1). Sequential is dp = pp = tp = 1.
 #include <cstddef>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,12 @@ struct Layout {
     return {grid.pp, micro_batches(model), virtual_stages};
   }
   std::string to_json() const;
+  // The fields of to_json(): dp, pp, tp and micro_batch required, the others
+  // default when absent; JsonFieldError (core/json_fields.h) names a bad one.
+  // Does not check the layout against a model (check_layout does).
+  static Layout from_json(const nlohmann::json& layout);
+
+  bool operator==(const Layout&) const = default;
 };
 
 // Refuses, with a UsageError naming the flag and the rule, every layout that

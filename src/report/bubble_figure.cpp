@@ -38,15 +38,16 @@ FigurePlan bubble_figure(const Results& results) {
   int first_m = 1 << 30, last_m = 0;
   const auto all = strategies_of(results);
   for (const std::string& strategy : all) {
-    const auto runs = runs_varying(results, SweepAxis::micro_batch, strategy);
-    if (runs.empty() || runs.front()->layout.pp < 2) continue;
+    const auto runs = runs_varying(results, SweepField::kMicroBatch, strategy);
+    if (runs.empty() || runs.front()->layout.grid.pp < 2) continue;
     Series measured{strategy + " measured", color_of(all, strategy), Dash::solid, YAxis::left, {}};
-    for (const RunRecord* run : runs) {
-      const LayoutShape& layout = run->layout;
-      measured.points.push_back({double(layout.micro_batches), 100.0 * mean_bubble(*run)});
-      shapes.insert({layout.pp, layout.virtual_stages});
-      first_m = std::min(first_m, layout.micro_batches);
-      last_m = std::max(last_m, layout.micro_batches);
+    for (const MeasuredRun* run : runs) {
+      const Layout& layout = run->layout;
+      const int micro_batches = layout.micro_batches(run->config);
+      measured.points.push_back({double(micro_batches), 100.0 * mean_bubble(*run)});
+      shapes.insert({layout.grid.pp, layout.virtual_stages});
+      first_m = std::min(first_m, micro_batches);
+      last_m = std::max(last_m, micro_batches);
     }
     std::sort(measured.points.begin(), measured.points.end(),
               [](const Point& a, const Point& b) { return a.x < b.x; });

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
-#include "report/child_process.h"
+#include "core/child_process.h"
 
 namespace paratrain::report {
 
@@ -12,9 +12,11 @@ namespace {
 
 bool has_terminal(const std::string& gnuplot, const char* terminal) {
   // gnuplot exits non-zero on "unknown or ambiguous terminal type".
-  const ChildResult result =
-      run_child({gnuplot, "-e", std::string("set terminal ") + terminal}, ".");
-  return result.exit_code == 0;
+  try {
+    return run_child({{gnuplot, "-e", std::string("set terminal ") + terminal}, "", 0, true}).exit_code == 0;
+  } catch (const std::runtime_error&) {
+    return false;  // it would not start
+  }
 }
 
 // gnuplot ends on the error, after echoing the offending line and a caret.
@@ -37,11 +39,11 @@ GnuplotRunner GnuplotRunner::find() {
 }
 
 void GnuplotRunner::draw(const std::string& script_name, const std::string& out_dir) const {
-  const ChildResult result = run_child({path_, script_name}, out_dir);
+  const ChildResult result = run_child({{path_, script_name}, out_dir, 0, true});
   if (result.exit_code != 0) {
     throw std::runtime_error("gnuplot failed on " +
                              (std::filesystem::path(out_dir) / script_name).string() + ": " +
-                             last_line(result.output));
+                             last_line(result.out));
   }
 }
 

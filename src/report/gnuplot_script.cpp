@@ -42,24 +42,24 @@ const char* stack_color(int index) {
   return kColors[static_cast<size_t>(index) % kColors.size()];
 }
 
-const char* activity_color(ActivityKind kind) {
+const char* activity_color(EventKind kind) {
   switch (kind) {
-    case ActivityKind::forward:
+    case EventKind::kForward:
       return "#4e79a7";
-    case ActivityKind::backward:
+    case EventKind::kBackward:
       return "#59a14f";
-    case ActivityKind::optimizer:
+    case EventKind::kOptimizer:
       return "#b07aa1";
-    case ActivityKind::send:
+    case EventKind::kSend:
       return "#f28e2b";
-    case ActivityKind::recv:
+    case EventKind::kRecv:
       return "#e15759";
-    case ActivityKind::allreduce:
+    case EventKind::kAllReduce:
       return "#edc948";
-    case ActivityKind::wait:
+    case EventKind::kWait:
       return "#ff9da7";
-    case ActivityKind::other:
-      break;
+    default:
+      break;  // other, and any kind without a colour of its own
   }
   return "#bab0ac";
 }

@@ -22,7 +22,7 @@ std::string header(PngTerminal terminal, int width, int height, const std::strin
                    const std::string& title);
 const char* strategy_color(int index);  // a distinct colour per strategy
 const char* stack_color(int index);
-const char* activity_color(ActivityKind kind);
+const char* activity_color(EventKind kind);
 }  // namespace gnuplot
 
 std::string write_line_figure(const LineFigure& figure, const std::string& stem,

@@ -17,8 +17,8 @@ std::string header(const Results& results, const std::vector<FigurePlan>& plans,
   int skipped = 0;
   for (const FigurePlan& plan : plans) skipped += plan.skipped();
   std::set<std::string> builds;
-  for (const RunRecord& run : results.runs)
-    builds.insert(run.build.empty() ? "unknown" : run.build);
+  for (const MeasuredRun& run : results.runs)
+    builds.insert(describe(run.build));
   std::string text = "# paratrain report\n\n";
   text += "Results: `" + results.path + "`: " + std::to_string(results.runs.size()) +
           " successful run(s), " + std::to_string(results.failures.size()) +

@@ -25,19 +25,19 @@ std::string cell(const std::string& text) {
   return out;
 }
 
-std::string utilization_per_rank(const RunRecord& run) {
+std::string utilization_per_rank(const MeasuredRun& run) {
   std::string text;
-  for (const RankRecord& rank : run.ranks) {
+  for (const paratrain::RankRecord& rank : run.ranks) {
     text += (text.empty() ? "" : ", ") + std::string("r") + std::to_string(rank.rank) + " " +
             percent(rank.utilization);
   }
   return text;
 }
 
-std::string micro_batch_row(const RunRecord& run) {
+std::string micro_batch_row(const MeasuredRun& run) {
   int64_t rss = 0;
-  for (const RankRecord& rank : run.ranks) rss = std::max(rss, rank.peak_rss_bytes);
-  return "| " + cell(run.sweep.strategy) + " | " + std::to_string(run.layout.micro_batches) +
+  for (const paratrain::RankRecord& rank : run.ranks) rss = std::max(rss, rank.peak_rss_bytes);
+  return "| " + cell(run.point.strategy) + " | " + std::to_string(run.layout.micro_batches(run.config)) +
          " | " + utilization_per_rank(run) + " | " + percent(mean_utilization(run)) + " | " +
          fixed(run.tokens_per_s, 0) + " | " + fixed(run.tokens_per_s_per_device, 0) + " | " +
          mib(max_memory_bytes(run)) + " | " + mib(rss) + " |\n";
@@ -46,7 +46,7 @@ std::string micro_batch_row(const RunRecord& run) {
 }  // namespace
 
 std::string micro_batch_tables(const Results& results) {
-  const auto sizes = values_along(results, SweepAxis::micro_batch);
+  const auto sizes = values_along(results, SweepField::kMicroBatch);
   if (sizes.empty()) return "Skipped: no successful run varies micro_batch.\n\n";
   std::string text;
   for (double size : sizes) {
@@ -56,7 +56,7 @@ std::string micro_batch_tables(const Results& results) {
         "throughput (tokens/s) | per device (tokens/s) | max memory per device (MiB) | "
         "max peak RSS (MiB) |\n|---|---:|---|---:|---:|---:|---:|---:|\n";
     for (const std::string& strategy : strategies_of(results)) {
-      if (const RunRecord* run = run_at(results, SweepAxis::micro_batch, strategy, size)) {
+      if (const MeasuredRun* run = run_at(results, SweepField::kMicroBatch, strategy, size)) {
         text += micro_batch_row(*run);
       }
     }
@@ -70,8 +70,8 @@ std::string failures_table(const Results& results) {
   std::string text =
       "| line | strategy | varied | value | exit code | error |\n|---:|---|---|---:|---:|---|\n";
   for (const FailedPoint& failure : results.failures) {
-    text += "| " + std::to_string(failure.line) + " | " + cell(failure.sweep.strategy) + " | " +
-            axis_field_name(failure.sweep.varied) + " | " + value_text(failure.sweep.value) +
+    text += "| " + std::to_string(failure.line) + " | " + cell(failure.point.strategy) + " | " +
+            varied_name(failure.point.varied) + " | " + value_text(failure.point.value) +
             " | " + std::to_string(failure.exit_code) + " | " + cell(failure.error) + " |\n";
   }
   return text + "\n";
@@ -82,22 +82,22 @@ std::string runs_table(const Results& results) {
       "| line | strategy | varied | B | T | L | dp·pp·tp | micro-batch × m | median step (ms) | "
       "tokens/s | tokens/s per device | mean utilization | mean bubble | max memory (MiB) | MFU |\n"
       "|---:|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
-  for (const RunRecord& run : results.runs) {
-    const LayoutShape& layout = run.layout;
+  for (const MeasuredRun& run : results.runs) {
+    const Layout& layout = run.layout;
     const std::string varied =
-        run.sweep.varied == SweepAxis::none
+        !run.point.varied
             ? "-"
-            : std::string(axis_field_name(run.sweep.varied)) + "=" + value_text(run.sweep.value);
-    text += "| " + std::to_string(run.line) + " | " + cell(run.sweep.strategy) + " | " + varied +
+            : std::string(varied_name(run.point.varied)) + "=" + value_text(run.point.value);
+    text += "| " + std::to_string(run.line) + " | " + cell(run.point.strategy) + " | " + varied +
             " | " + std::to_string(run.config.batch_size) + " | " +
             std::to_string(run.config.seq_len) + " | " + std::to_string(run.config.n_layers) +
-            " | " + std::to_string(layout.dp) + "·" + std::to_string(layout.pp) + "·" +
-            std::to_string(layout.tp) + " | " + std::to_string(layout.micro_batch) + " × " +
-            std::to_string(layout.micro_batches) + " | " + fixed(1000.0 * run.step_median_s, 3) +
+            " | " + std::to_string(layout.grid.dp) + "·" + std::to_string(layout.grid.pp) + "·" +
+            std::to_string(layout.grid.tp) + " | " + std::to_string(layout.micro_batch) + " × " +
+            std::to_string(layout.micro_batches(run.config)) + " | " + fixed(1000.0 * run.step_s.median, 3) +
             " | " + fixed(run.tokens_per_s, 0) + " | " + fixed(run.tokens_per_s_per_device, 0) +
             " | " + percent(mean_utilization(run)) + " | " + percent(mean_bubble(run)) + " | " +
             mib(max_memory_bytes(run)) + " | " +
-            (run.mfu < 0 ? std::string("-") : percent(run.mfu, 2)) + " |\n";
+            (!run.mfu ? std::string("-") : percent(*run.mfu, 2)) + " |\n";
   }
   return text + "\n";
 }

@@ -14,35 +14,35 @@ namespace {
 std::string mib(int64_t bytes) { return fixed(bytes / (1024.0 * 1024.0), 2) + " MiB"; }
 
 void add_memory_lines(const ReferencePoint& reference, std::vector<std::string>& lines) {
-  auto by_memory = [](const RunRecord* a, const RunRecord* b) {
+  auto by_memory = [](const MeasuredRun* a, const MeasuredRun* b) {
     return max_memory_bytes(*a) < max_memory_bytes(*b);
   };
-  const RunRecord* lowest =
+  const MeasuredRun* lowest =
       *std::min_element(reference.runs.begin(), reference.runs.end(), by_memory);
-  const RunRecord* highest =
+  const MeasuredRun* highest =
       *std::max_element(reference.runs.begin(), reference.runs.end(), by_memory);
-  std::string line = "Lowest max memory per device: **" + lowest->sweep.strategy + "** with " +
+  std::string line = "Lowest max memory per device: **" + lowest->point.strategy + "** with " +
                      mib(max_memory_bytes(*lowest)) + " on rank " +
                      std::to_string(largest_memory_rank(*lowest).rank);
   if (highest != lowest) {
     const double saving =
         1.0 - double(max_memory_bytes(*lowest)) / double(max_memory_bytes(*highest));
-    line += ", " + percent(saving) + " less than the highest, " + highest->sweep.strategy + " (" +
+    line += ", " + percent(saving) + " less than the highest, " + highest->point.strategy + " (" +
             mib(max_memory_bytes(*highest)) + ")";
   }
   lines.push_back(line + " (config " + describe(reference.config) + ").");
 }
 
 void add_mfu_line(const ReferencePoint& reference, std::vector<std::string>& lines) {
-  const RunRecord* best = nullptr;
-  for (const RunRecord* run : reference.runs) {
-    if (run->mfu >= 0 && (best == nullptr || run->mfu > best->mfu)) best = run;
+  const MeasuredRun* best = nullptr;
+  for (const MeasuredRun* run : reference.runs) {
+    if (run->mfu && (best == nullptr || *run->mfu > *best->mfu)) best = run;
   }
   if (best == nullptr) {
     lines.push_back("No MFU: the records carry none.");
     return;
   }
-  lines.push_back("Highest MFU: **" + best->sweep.strategy + "** at " + percent(best->mfu, 2) +
+  lines.push_back("Highest MFU: **" + best->point.strategy + "** at " + percent(*best->mfu, 2) +
                   " of the device's peak (config " + describe(reference.config) + ").");
 }
 
@@ -63,20 +63,21 @@ ObservationSection memory_and_mfu(const Results& results) {
 ObservationSection bubble_against_model(const Results& results) {
   ObservationSection section{"Bubble against the model", {}};
   for (const std::string& strategy : strategies_of(results)) {
-    auto runs = runs_varying(results, SweepAxis::micro_batch, strategy);
-    if (runs.empty() || runs.front()->layout.pp < 2) continue;
-    std::sort(runs.begin(), runs.end(), [](const RunRecord* a, const RunRecord* b) {
-      return a->layout.micro_batches < b->layout.micro_batches;
+    auto runs = runs_varying(results, SweepField::kMicroBatch, strategy);
+    if (runs.empty() || runs.front()->layout.grid.pp < 2) continue;
+    std::sort(runs.begin(), runs.end(), [](const MeasuredRun* a, const MeasuredRun* b) {
+      return a->layout.micro_batches(a->config) < b->layout.micro_batches(b->config);
     });
     std::string points;
-    for (const RunRecord* run : runs) {
-      const LayoutShape& layout = run->layout;
-      const double model = model_bubble(layout.pp, layout.micro_batches, layout.virtual_stages);
+    for (const MeasuredRun* run : runs) {
+      const Layout& layout = run->layout;
+      const int micro_batches = layout.micro_batches(run->config);
+      const double model = model_bubble(layout.grid.pp, micro_batches, layout.virtual_stages);
       points += (points.empty() ? "" : ", ") + std::string("m=") +
-                std::to_string(layout.micro_batches) + ": " + percent(mean_bubble(*run)) + " vs " +
+                std::to_string(micro_batches) + ": " + percent(mean_bubble(*run)) + " vs " +
                 percent(model);
     }
-    section.lines.push_back(strategy + " (p=" + std::to_string(runs.front()->layout.pp) +
+    section.lines.push_back(strategy + " (p=" + std::to_string(runs.front()->layout.grid.pp) +
                             "), measured vs model: " + points);
   }
   if (section.lines.empty()) section.lines.push_back("No pipeline run varies micro_batch.");

@@ -15,26 +15,28 @@ std::vector<std::string> strategies_of(const Results& results);
 int color_of(const std::vector<std::string>& strategies, const std::string& strategy);
 
 // Successful runs of one strategy that vary `axis`, sorted by the varied value.
-std::vector<const RunRecord*> runs_varying(const Results& results, SweepAxis axis,
+std::vector<const MeasuredRun*> runs_varying(const Results& results, SweepField axis,
                                            const std::string& strategy);
 // The distinct values any run takes along `axis`, ascending.
-std::vector<double> values_along(const Results& results, SweepAxis axis);
-const RunRecord* run_at(const Results& results, SweepAxis axis, const std::string& strategy,
+std::vector<double> values_along(const Results& results, SweepField axis);
+const MeasuredRun* run_at(const Results& results, SweepField axis, const std::string& strategy,
                         double value);
 
-double mean_utilization(const RunRecord& run);
-double mean_bubble(const RunRecord& run);
-const RankRecord& largest_memory_rank(const RunRecord& run);
-int64_t max_memory_bytes(const RunRecord& run);
-bool is_sequential(const RunRecord& run);
+double mean_utilization(const MeasuredRun& run);
+double mean_bubble(const MeasuredRun& run);
+const paratrain::RankRecord& largest_memory_rank(const MeasuredRun& run);
+int64_t max_memory_bytes(const MeasuredRun& run);
+bool is_sequential(const MeasuredRun& run);
 
 // One run per strategy at the config most strategies share, so bars compare
 // like with like. `config` is that config; `runs` follow strategies_of().
 struct ReferencePoint {
-  ModelShape config;
-  std::vector<const RunRecord*> runs;
+  ModelConfig config;
+  std::vector<const MeasuredRun*> runs;
 };
 ReferencePoint reference_point(const Results& results);
-std::string describe(const ModelShape& config);  // "B=8, T=16, L=4, d=32"
+std::string describe(const ModelConfig& config);  // "B=8, T=16, L=4, d=32"
+// "BLAS .., MPI .., CUDA .., compiler"; "unknown" for a record without a build.
+std::string describe(const BuildRecord& build);
 
 }  // namespace paratrain::report

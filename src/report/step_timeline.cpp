@@ -6,17 +6,16 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "metrics/event_kind_names.h"
+
 namespace paratrain::report {
 
 namespace {
 
 using nlohmann::json;
 
-ActivityKind kind_from(const std::string& category) {
-  for (ActivityKind kind : kActivityKinds) {
-    if (category == activity_name(kind)) return kind;
-  }
-  return ActivityKind::other;
+EventKind kind_from(const std::string& category) {
+  return parse_event_kind(category).value_or(EventKind::kOther);
 }
 
 int int_arg(const json& event, const char* key, int fallback) {
@@ -73,28 +72,6 @@ StepTimeline timeline_of(const std::vector<RawBox>& boxes, int step) {
 }
 
 }  // namespace
-
-const char* activity_name(ActivityKind kind) {
-  switch (kind) {
-    case ActivityKind::forward:
-      return "forward";
-    case ActivityKind::backward:
-      return "backward";
-    case ActivityKind::optimizer:
-      return "optimizer";
-    case ActivityKind::send:
-      return "send";
-    case ActivityKind::recv:
-      return "recv";
-    case ActivityKind::allreduce:
-      return "allreduce";
-    case ActivityKind::wait:
-      return "wait";
-    case ActivityKind::other:
-      break;
-  }
-  return "other";
-}
 
 StepTimeline read_median_step(const std::string& trace_path) {
   std::ifstream in(trace_path);

@@ -1,24 +1,18 @@
 #pragma once
 // One measured step of a run, read back from its Chrome trace: the boxes each
 // rank drew, so the report can show a schedule as rows of coloured boxes.
-#include <array>
 #include <string>
 #include <vector>
 
-namespace paratrain::report {
+#include "metrics/timeline.h"
 
-// The trace categories (metrics/timeline.h); the order is the legend's.
-enum class ActivityKind { forward, backward, optimizer, send, recv, allreduce, wait, other };
-constexpr std::array<ActivityKind, 8> kActivityKinds = {
-    ActivityKind::forward, ActivityKind::backward,  ActivityKind::optimizer, ActivityKind::send,
-    ActivityKind::recv,    ActivityKind::allreduce, ActivityKind::wait,      ActivityKind::other};
-const char* activity_name(ActivityKind kind);
+namespace paratrain::report {
 
 struct TraceBox {
   int rank = 0;
   double start_ms = 0.0;  // since the step's first event on any rank
   double end_ms = 0.0;
-  ActivityKind kind = ActivityKind::other;
+  EventKind kind = EventKind::kOther;  // a trace category no kind has is "other"
   int micro_batch = -1;  // -1: not tied to a micro-batch (optimizer, all-reduce)
 };
 

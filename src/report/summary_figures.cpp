@@ -23,18 +23,23 @@ FigurePlan memory_figure(const Results& results) {
   BarFigure figure;
   figure.title = plan.heading + " (" + describe(reference.config) + ")";
   figure.y_label = "peak tracked memory (MiB)";
-  figure.stacks = {"parameters",  "gradients", "optimizer state",
-                   "activations", "comm",      "workspace"};
+  for (int category = 0; category < kMemoryCategoryCount; ++category) {
+    const auto kind = static_cast<MemoryCategory>(category);
+    figure.stacks.push_back(kind == MemoryCategory::kOptimizer ? "optimizer state" : memory_category_name(kind));
+  }
   std::string ranks;
-  for (const RunRecord* run : reference.runs) {
-    const RankRecord& rank = largest_memory_rank(*run);
-    const MemoryBytes& peak = rank.peak;
-    figure.bars.push_back(run->sweep.strategy);
-    figure.values.push_back({peak.parameters / kMiB, peak.gradients / kMiB, peak.optimizer / kMiB,
-                             peak.activations / kMiB, peak.comm / kMiB, peak.workspace / kMiB});
+  for (const MeasuredRun* run : reference.runs) {
+    const paratrain::RankRecord& rank = largest_memory_rank(*run);
+    const MemoryPeaks& peak = rank.peak;
+    figure.bars.push_back(run->point.strategy);
+    std::vector<double> mib;
+    for (int category = 0; category < kMemoryCategoryCount; ++category) {
+      mib.push_back(peak.by_category[category] / kMiB);
+    }
+    figure.values.push_back(mib);
     figure.totals.push_back(peak.total / kMiB);
     ranks +=
-        (ranks.empty() ? "" : ", ") + run->sweep.strategy + " rank " + std::to_string(rank.rank);
+        (ranks.empty() ? "" : ", ") + run->point.strategy + " rank " + std::to_string(rank.rank);
   }
   plan.note =
       "Config " + describe(reference.config) +
@@ -54,10 +59,10 @@ FigurePlan mfu_figure(const Results& results) {
   figure.title = plan.heading + " (" + describe(reference.config) + ")";
   figure.y_label = "MFU (% of the device's peak FLOP/s)";
   figure.stacks = {"MFU"};
-  for (const RunRecord* run : reference.runs) {
-    if (run->mfu < 0) continue;
-    figure.bars.push_back(run->sweep.strategy);
-    figure.values.push_back({100.0 * run->mfu});
+  for (const MeasuredRun* run : reference.runs) {
+    if (!run->mfu) continue;
+    figure.bars.push_back(run->point.strategy);
+    figure.values.push_back({100.0 * *run->mfu});
   }
   if (figure.bars.empty()) {
     plan.skip_reason = reference.runs.empty() ? "no successful run" : "the records carry no mfu";

@@ -10,12 +10,12 @@ namespace paratrain::report {
 
 namespace {
 
-using RunValue = std::function<double(const RunRecord&)>;
+using RunValue = std::function<double(const MeasuredRun&)>;
 
-Series series_of(const std::vector<const RunRecord*>& runs, const std::string& title, int color,
+Series series_of(const std::vector<const MeasuredRun*>& runs, const std::string& title, int color,
                  Dash dash, YAxis axis, const RunValue& value) {
   Series series{title, color, dash, axis, {}};
-  for (const RunRecord* run : runs) series.points.push_back({run->sweep.value, value(*run)});
+  for (const MeasuredRun* run : runs) series.points.push_back({run->point.value, value(*run)});
   return series;
 }
 
@@ -24,22 +24,22 @@ bool wide_range(const std::vector<double>& values) {
 }
 
 // Strategies with runs along `axis`; pipeline_only keeps those with pp > 1.
-std::vector<std::string> strategies_along(const Results& results, SweepAxis axis,
+std::vector<std::string> strategies_along(const Results& results, SweepField axis,
                                           bool pipeline_only) {
   std::vector<std::string> kept;
   for (const std::string& strategy : strategies_of(results)) {
     const auto runs = runs_varying(results, axis, strategy);
-    if (runs.empty() || (pipeline_only && runs.front()->layout.pp < 2)) continue;
+    if (runs.empty() || (pipeline_only && runs.front()->layout.grid.pp < 2)) continue;
     kept.push_back(strategy);
   }
   return kept;
 }
 
-std::string skip_reason(const Results& results, SweepAxis axis, bool pipeline_only) {
+std::string skip_reason(const Results& results, SweepField axis, bool pipeline_only) {
   int failed = 0;
-  for (const FailedPoint& failure : results.failures) failed += failure.sweep.varied == axis;
+  for (const FailedPoint& failure : results.failures) failed += failure.point.varied == axis;
   std::string reason = std::string("no successful ") + (pipeline_only ? "pipeline (pp > 1) " : "") +
-                       "run varies " + axis_field_name(axis);
+                       "run varies " + sweep_field_name(axis);
   if (failed > 0) reason += " (" + std::to_string(failed) + " such point(s) failed)";
   return reason;
 }
@@ -50,10 +50,10 @@ struct SecondSeries {
   const char* first_suffix;   // label of the throughput line after the strategy's name
   const char* second_suffix;  // label of the second line
   YAxis axis;
-  double (*value)(const RunRecord&);
+  double (*value)(const MeasuredRun&);
 };
 
-void add_paired_series(const Results& results, SweepAxis axis,
+void add_paired_series(const Results& results, SweepField axis,
                        const std::vector<std::string>& strategies, const SecondSeries& second,
                        LineFigure& figure) {
   const auto all = strategies_of(results);
@@ -62,14 +62,14 @@ void add_paired_series(const Results& results, SweepAxis axis,
     const int color = color_of(all, strategy);
     figure.series.push_back(series_of(runs, strategy + second.first_suffix, color, Dash::solid,
                                       YAxis::left,
-                                      [](const RunRecord& run) { return run.tokens_per_s; }));
+                                      [](const MeasuredRun& run) { return run.tokens_per_s; }));
     figure.series.push_back(series_of(runs, strategy + second.second_suffix, color, Dash::dashed,
                                       second.axis, second.value));
   }
 }
 
-FigurePlan throughput_figure(const Results& results, SweepAxis axis) {
-  const std::string field = axis_field_name(axis);
+FigurePlan throughput_figure(const Results& results, SweepField axis) {
+  const std::string field = sweep_field_name(axis);
   FigurePlan plan;
   plan.stem = "throughput_vs_" + field;
   plan.heading = std::string("Raw and per-device throughput against ") + axis_noun(axis);
@@ -85,7 +85,7 @@ FigurePlan throughput_figure(const Results& results, SweepAxis axis) {
                     wide_range(values_along(results, axis)),
                     {}};
   add_paired_series(results, axis, strategies, {" raw", " per device", YAxis::left,
-                    [](const RunRecord& run) { return run.tokens_per_s_per_device; }},
+                    [](const MeasuredRun& run) { return run.tokens_per_s_per_device; }},
                     figure);
   plan.note =
       "Solid: raw throughput (global tokens per step / median step time); dashed: raw / devices.";
@@ -93,8 +93,8 @@ FigurePlan throughput_figure(const Results& results, SweepAxis axis) {
   return plan;
 }
 
-FigurePlan utilization_figure(const Results& results, SweepAxis axis, bool pipeline_only) {
-  const std::string field = axis_field_name(axis);
+FigurePlan utilization_figure(const Results& results, SweepField axis, bool pipeline_only) {
+  const std::string field = sweep_field_name(axis);
   FigurePlan plan;
   plan.stem = "throughput_utilization_vs_" + field;
   plan.heading = std::string("Raw throughput and utilization against ") + axis_noun(axis) +
@@ -111,7 +111,7 @@ FigurePlan utilization_figure(const Results& results, SweepAxis axis, bool pipel
                     wide_range(values_along(results, axis)),
                     {}};
   add_paired_series(results, axis, strategies, {" tokens/s", " utilization", YAxis::right,
-                    [](const RunRecord& run) { return 100.0 * mean_utilization(run); }},
+                    [](const MeasuredRun& run) { return 100.0 * mean_utilization(run); }},
                     figure);
   plan.note =
       "Solid, left axis: raw throughput; dashed, right axis: compute time / wall time, "
@@ -122,69 +122,71 @@ FigurePlan utilization_figure(const Results& results, SweepAxis axis, bool pipel
 
 }  // namespace
 
-const char* axis_label(SweepAxis axis) {
+const char* axis_label(SweepField axis) {
   switch (axis) {
-    case SweepAxis::batch_size:
+    case SweepField::kBatchSize:
       return "batch size (sequences per step)";
-    case SweepAxis::seq_len:
+    case SweepField::kSeqLen:
       return "sequence length (tokens)";
-    case SweepAxis::n_layers:
+    case SweepField::kNLayers:
       return "number of layers";
-    case SweepAxis::micro_batch:
+    case SweepField::kMicroBatch:
       return "micro-batch size (sequences)";
-    case SweepAxis::vocab_size:
+    case SweepField::kVocabSize:
       return "vocabulary size (tokens)";
-    case SweepAxis::d_model:
+    case SweepField::kDModel:
       return "hidden width d_model";
-    case SweepAxis::n_heads:
+    case SweepField::kNHeads:
       return "attention heads";
-    case SweepAxis::ffn_mult:
+    case SweepField::kFfnMult:
       return "MLP width multiplier";
-    case SweepAxis::dropout:
+    case SweepField::kDropout:
       return "dropout probability";
-    case SweepAxis::none:
-      break;
   }
   return "none";
 }
 
-const char* axis_noun(SweepAxis axis) {
+const char* axis_noun(SweepField axis) {
   switch (axis) {
-    case SweepAxis::batch_size:
+    case SweepField::kBatchSize:
       return "batch size";
-    case SweepAxis::seq_len:
+    case SweepField::kSeqLen:
       return "sequence length";
-    case SweepAxis::n_layers:
+    case SweepField::kNLayers:
       return "number of layers";
-    case SweepAxis::micro_batch:
+    case SweepField::kMicroBatch:
       return "micro-batch size";
-    case SweepAxis::vocab_size:
+    case SweepField::kVocabSize:
       return "vocabulary size";
-    case SweepAxis::d_model:
+    case SweepField::kDModel:
       return "hidden width";
-    case SweepAxis::n_heads:
+    case SweepField::kNHeads:
       return "number of heads";
-    case SweepAxis::ffn_mult:
+    case SweepField::kFfnMult:
       return "MLP width multiplier";
-    case SweepAxis::dropout:
+    case SweepField::kDropout:
       return "dropout";
-    case SweepAxis::none:
-      break;
   }
   return "none";
 }
+
+// Every field a sweep may vary, in the report's order: the seed's four first.
+constexpr SweepField kReportFieldOrder[] = {
+    SweepField::kBatchSize, SweepField::kSeqLen,  SweepField::kNLayers, SweepField::kMicroBatch,
+    SweepField::kVocabSize, SweepField::kDModel,  SweepField::kNHeads,  SweepField::kFfnMult,
+    SweepField::kDropout};
 
 std::vector<FigurePlan> sweep_figures(const Results& results) {
   std::vector<FigurePlan> plans;
-  for (SweepAxis axis : {SweepAxis::batch_size, SweepAxis::seq_len, SweepAxis::n_layers}) {
+  for (SweepField axis : {SweepField::kBatchSize, SweepField::kSeqLen, SweepField::kNLayers}) {
     plans.push_back(throughput_figure(results, axis));
     plans.push_back(utilization_figure(results, axis, false));
   }
-  plans.push_back(utilization_figure(results, SweepAxis::micro_batch, true));
+  plans.push_back(utilization_figure(results, SweepField::kMicroBatch, true));
   // Beyond the seed's figures: any other field the sweep varied.
-  for (SweepAxis axis : kSweepAxes) {
-    const bool seed_axis = axis == SweepAxis::batch_size || axis == SweepAxis::seq_len ||
-                           axis == SweepAxis::n_layers || axis == SweepAxis::micro_batch;
+  for (SweepField axis : kReportFieldOrder) {
+    const bool seed_axis = axis == SweepField::kBatchSize || axis == SweepField::kSeqLen ||
+                           axis == SweepField::kNLayers || axis == SweepField::kMicroBatch;
     if (seed_axis || values_along(results, axis).empty()) continue;
     plans.push_back(throughput_figure(results, axis));
     plans.push_back(utilization_figure(results, axis, false));

@@ -11,7 +11,7 @@ namespace paratrain::report {
 std::vector<FigurePlan> sweep_figures(const Results& results);
 
 // "batch size (sequences per step)" and the like: the axis label with its unit.
-const char* axis_label(SweepAxis axis);
-const char* axis_noun(SweepAxis axis);  // "batch size", for headings
+const char* axis_label(SweepField axis);
+const char* axis_noun(SweepField axis);  // "batch size", for headings
 
 }  // namespace paratrain::report

@@ -8,35 +8,40 @@ namespace paratrain::report {
 
 namespace {
 
-bool same_shape(const RunRecord& a, const RunRecord& b) {
-  return a.config == b.config && a.layout.pp == b.layout.pp && a.layout.dp == b.layout.dp &&
+bool same_shape(const MeasuredRun& a, const MeasuredRun& b) {
+  return a.config == b.config && a.layout.grid.pp == b.layout.grid.pp && a.layout.grid.dp == b.layout.grid.dp &&
          a.layout.micro_batch == b.layout.micro_batch;
 }
 
-const RunRecord* first_traced(const Results& results, Schedule schedule, const RunRecord* like) {
-  for (const RunRecord& run : results.runs) {
-    if (run.layout.schedule != schedule || run.sweep.trace_path.empty()) continue;
+// A traced pipeline run under `schedule` (a layout without a pipeline runs no schedule).
+bool traced_under(const MeasuredRun& run, ScheduleKind schedule) {
+  return run.layout.grid.pp > 1 && run.layout.schedule == schedule && !run.point.trace_path.empty();
+}
+
+const MeasuredRun* first_traced(const Results& results, ScheduleKind schedule, const MeasuredRun* like) {
+  for (const MeasuredRun& run : results.runs) {
+    if (!traced_under(run, schedule)) continue;
     if (like == nullptr || same_shape(run, *like)) return &run;
   }
   return nullptr;
 }
 
 // A GPipe and a 1F1B run with traces, of the same shape when there is one.
-std::pair<const RunRecord*, const RunRecord*> traced_pair(const Results& results) {
-  for (const RunRecord& gpipe : results.runs) {
-    if (gpipe.layout.schedule != Schedule::gpipe || gpipe.sweep.trace_path.empty()) continue;
-    if (const RunRecord* match = first_traced(results, Schedule::one_f_one_b, &gpipe)) {
+std::pair<const MeasuredRun*, const MeasuredRun*> traced_pair(const Results& results) {
+  for (const MeasuredRun& gpipe : results.runs) {
+    if (!traced_under(gpipe, ScheduleKind::kGPipe)) continue;
+    if (const MeasuredRun* match = first_traced(results, ScheduleKind::kOneFOneB, &gpipe)) {
       return {&gpipe, match};
     }
   }
-  return {first_traced(results, Schedule::gpipe, nullptr),
-          first_traced(results, Schedule::one_f_one_b, nullptr)};
+  return {first_traced(results, ScheduleKind::kGPipe, nullptr),
+          first_traced(results, ScheduleKind::kOneFOneB, nullptr)};
 }
 
-std::string panel_title(const RunRecord& run, const StepTimeline& timeline) {
-  return run.sweep.strategy + ": " + describe(run.config) + ", micro-batch " +
+std::string panel_title(const MeasuredRun& run, const StepTimeline& timeline) {
+  return run.point.strategy + ": " + describe(run.config) + ", micro-batch " +
          std::to_string(run.layout.micro_batch) +
-         " (m=" + std::to_string(run.layout.micro_batches) + "), step " +
+         " (m=" + std::to_string(run.layout.micro_batches(run.config)) + "), step " +
          std::to_string(timeline.step);
 }
 
@@ -55,7 +60,7 @@ FigurePlan timeline_figure(const Results& results) {
       continue;
     }
     try {
-      StepTimeline timeline = read_median_step(run->sweep.trace_path);
+      StepTimeline timeline = read_median_step(run->point.trace_path);
       figure.panels.push_back({panel_title(*run, timeline), std::move(timeline)});
     } catch (const std::runtime_error& error) {
       problems += std::string(problems.empty() ? "" : "; ") + error.what();

@@ -15,13 +15,23 @@ constexpr double kHalfRowHeight = 0.38;
 
 struct PanelData {
   std::string text;
-  std::vector<ActivityKind> kinds;  // the kind of each index block, in order
+  std::vector<EventKind> kinds;  // the kind of each index block, in order
   bool has_labels = false;          // a final block of micro-batch labels
 };
 
+// EventKind's order, with the catch-all "other" last.
+std::vector<EventKind> legend_order() {
+  std::vector<EventKind> kinds;
+  for (int index = 0; index < kEventKindCount; ++index) {
+    if (static_cast<EventKind>(index) != EventKind::kOther) kinds.push_back(static_cast<EventKind>(index));
+  }
+  kinds.push_back(EventKind::kOther);
+  return kinds;
+}
+
 PanelData panel_data(const StepTimeline& timeline, double axis_span_ms) {
   PanelData data;
-  for (ActivityKind kind : kActivityKinds) {
+  for (EventKind kind : legend_order()) {
     std::string block;
     for (const TraceBox& box : timeline.boxes) {
       if (box.kind != kind) continue;
@@ -29,13 +39,13 @@ PanelData panel_data(const StepTimeline& timeline, double axis_span_ms) {
                fixed(box.end_ms, 6) + " " + std::to_string(box.micro_batch) + "\n";
     }
     if (block.empty()) continue;
-    data.text += std::string("# ") + activity_name(kind) + ": rank start_ms end_ms micro_batch\n" +
+    data.text += std::string("# ") + event_kind_name(kind) + ": rank start_ms end_ms micro_batch\n" +
                  block + "\n\n";
     data.kinds.push_back(kind);
   }
   std::string labels;
   for (const TraceBox& box : timeline.boxes) {
-    const bool compute = box.kind == ActivityKind::forward || box.kind == ActivityKind::backward;
+    const bool compute = box.kind == EventKind::kForward || box.kind == EventKind::kBackward;
     if (!compute || box.micro_batch < 0 || box.end_ms - box.start_ms < axis_span_ms / 70) continue;
     labels += fixed((box.start_ms + box.end_ms) / 2, 6) + " " + std::to_string(box.rank) + " " +
               std::to_string(box.micro_batch) + "\n";
@@ -59,12 +69,12 @@ std::string panel_script(const TimelinePanel& panel, const PanelData& data,
   script += ")\nplot \\\n";
   const std::string half = fixed(kHalfRowHeight, 2);
   for (size_t index = 0; index < data.kinds.size(); ++index) {
-    const ActivityKind kind = data.kinds[index];
+    const EventKind kind = data.kinds[index];
     script += "  " + gnuplot::quoted(data_name) + " index " + std::to_string(index) +
               " using (($2+$3)/2):1:2:3:($1-" + half + "):($1+" + half +
               ") with boxxyerror fs solid 0.85 border lc rgb \"#333333\" lc rgb " +
               gnuplot::quoted(gnuplot::activity_color(kind)) + " title " +
-              gnuplot::quoted(activity_name(kind)) +
+              gnuplot::quoted(event_kind_name(kind)) +
               (index + 1 < data.kinds.size() || data.has_labels ? ", \\\n" : "\n");
   }
   if (data.has_labels) {

@@ -7,47 +7,58 @@
 #include <stdexcept>
 
 #include "io/output_file.h"
+#include "record/failed_record.h"
+#include "record/run_record.h"
 
 namespace paratrain {
 
 namespace {
 
-std::string number(const nlohmann::json& value) {
-  if (!value.is_number()) return "";
-  if (value.is_number_integer()) return std::to_string(value.get<long long>());
+std::string real(double value) {
   char text[32];
-  std::snprintf(text, sizeof(text), "%.6g", value.get<double>());
+  std::snprintf(text, sizeof(text), "%.6g", value);
   return text;
 }
 
-std::string scalar(const nlohmann::json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  return number(value);
+std::string whole(long long value) { return std::to_string(value); }
+
+std::string config_text(const ModelConfig& config) {
+  return "V=" + whole(config.vocab_size) + ";T=" + whole(config.seq_len) + ";D=" + whole(config.d_model) +
+         ";H=" + whole(config.n_heads) + ";L=" + whole(config.n_layers) + ";F=" + whole(config.ffn_mult) +
+         ";p=" + real(config.dropout) + ";B=" + whole(config.batch_size);
 }
 
-std::string config_text(const nlohmann::json& config) {
-  static const char* const kFields[][2] = {{"vocab_size", "V"}, {"seq_len", "T"}, {"d_model", "D"},
-                                           {"n_heads", "H"},    {"n_layers", "L"}, {"ffn_mult", "F"},
-                                           {"dropout", "p"},    {"batch_size", "B"}};
-  std::string text;
-  for (const auto& field : kFields) {
-    if (!config.contains(field[0])) continue;
-    text += (text.empty() ? "" : ";") + std::string(field[1]) + "=" + number(config[field[0]]);
-  }
-  return text;
+// strategy, varied, value: empty cells for a record without a sweep block.
+std::string label_columns(const std::optional<SweepLabel>& label) {
+  if (!label) return ",,";
+  if (!label->varied) return label->strategy + ",,";
+  const std::string value = is_integer_field(*label->varied)
+                                ? whole(static_cast<long long>(label->value))
+                                : real(label->value);
+  return label->strategy + "," + sweep_field_name(*label->varied) + "," + value;
 }
 
 // Mean utilization, max bubble and max peak total bytes over the ranks.
-std::string rank_columns(const nlohmann::json& ranks) {
-  if (!ranks.is_array() || ranks.empty()) return ",,";
+std::string rank_columns(const std::vector<RankRecord>& ranks) {
   double utilization = 0, bubble = 0;
-  long long peak = 0;
-  for (const auto& rank : ranks) {
-    utilization += rank.value("utilization", 0.0) / static_cast<double>(ranks.size());
-    bubble = std::max(bubble, rank.value("bubble", 0.0));
-    if (rank.contains("peak_bytes")) peak = std::max(peak, rank["peak_bytes"].value("total", 0LL));
+  int64_t peak = 0;
+  for (const RankRecord& rank : ranks) {
+    utilization += rank.utilization / static_cast<double>(ranks.size());
+    bubble = std::max(bubble, rank.bubble);
+    peak = std::max(peak, rank.peak.total);
   }
-  return number(utilization) + "," + number(bubble) + "," + std::to_string(peak);
+  return real(utilization) + "," + real(bubble) + "," + whole(peak);
+}
+
+std::string measured_row(const RunRecord& run) {
+  return label_columns(run.sweep) + "," + config_text(run.config) + "," + real(run.tokens_per_s) +
+         "," + real(run.tokens_per_s_per_device) + "," + (run.mfu ? real(*run.mfu) : "") + "," +
+         rank_columns(run.ranks) + ",ok";
+}
+
+std::string failed_row(const FailedRecord& failed) {
+  return label_columns(failed.sweep) + "," + (failed.config ? config_text(*failed.config) : "") +
+         ",,,,,,," + (failed.skipped ? "skipped" : "failed");
 }
 
 }  // namespace
@@ -58,18 +69,8 @@ std::string csv_header() {
 }
 
 std::string csv_row(const nlohmann::json& record) {
-  const nlohmann::json sweep = record.value("sweep", nlohmann::json::object());
-  const nlohmann::json none;
-  const bool skipped = record.value("skipped", false);
-  const std::string status = skipped ? "skipped" : record.value("status", std::string("ok"));
-  const bool measured = status == "ok";
-  return scalar(sweep.value("strategy", none)) + "," + scalar(sweep.value("varied", none)) + "," +
-         scalar(sweep.value("value", none)) + "," +
-         config_text(record.value("config", nlohmann::json::object())) + "," +
-         (measured ? number(record.value("tokens_per_s", none)) : "") + "," +
-         (measured ? number(record.value("tokens_per_s_per_device", none)) : "") + "," +
-         (measured ? number(record.value("mfu", none)) : "") + "," +
-         (measured ? rank_columns(record.value("ranks", none)) : ",,") + "," + status;
+  if (is_failed_record(record)) return failed_row(failed_record_from_json(record));
+  return measured_row(run_record_from_json(record));
 }
 
 void write_csv(const std::vector<nlohmann::json>& records, const std::string& path) {

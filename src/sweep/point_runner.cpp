@@ -1,24 +1,31 @@
 #include "sweep/point_runner.h"
 
+#include "core/child_process.h"
 #include "core/clock.h"
+#include "core/json_fields.h"
+#include "record/failed_record.h"
 #include "sweep/process.h"
 
 namespace paratrain {
 
 namespace {
 
-nlohmann::json sweep_block(const SweepPoint& point, const std::string& trace_path) {
-  nlohmann::json block = point.sweep_json();
-  block["trace"] = trace_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(trace_path);
-  block["measurement_key"] = point.measurement_key();
-  return block;
+SweepLabel sweep_label(const SweepPoint& point, const std::string& trace_path) {
+  SweepLabel label;
+  label.strategy = point.strategy.name;
+  label.varied = point.varied;
+  label.value = point.value;
+  label.key = point.key();
+  label.measurement_key = point.measurement_key();
+  label.trace = trace_path;
+  return label;
 }
 
-nlohmann::json unmeasured(const SweepPoint& point, PointStatus status) {
-  nlohmann::json layout = nlohmann::json::parse(point.layout.to_json());
-  return {{"status", point_status_name(status)},
-          {"config", nlohmann::json::parse(point.model.to_json())},
-          {"layout", layout}};
+FailedRecord unmeasured(const SweepPoint& point) {
+  FailedRecord failed;
+  failed.config = point.model;
+  failed.layout = point.layout;
+  return failed;
 }
 
 // bench's record: the last line of its stdout.
@@ -30,52 +37,68 @@ nlohmann::json last_json_line(const std::string& out) {
   return nlohmann::json::parse(out.substr(begin, end + 1 - begin), nullptr, false);
 }
 
+// The record bench printed, or why there is none.
+std::optional<RunRecord> bench_record(const ChildResult& result, std::string& problem) {
+  if (result.exit_code != 0) return std::nullopt;
+  const nlohmann::json line = last_json_line(result.out);
+  if (line.is_discarded() || !line.is_object()) {
+    problem = "bench exited 0 without printing its JSON record";
+    return std::nullopt;
+  }
+  try {
+    return run_record_from_json(line);
+  } catch (const JsonFieldError& error) {
+    problem = std::string("bench printed a malformed record: ") + error.what();
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 PointRecord run_point(const SweepPoint& point, const LaunchSettings& settings,
                       const std::string& recorded_trace, double timeout_s) {
   const double start = now_seconds();
-  const ProcessResult result = run_process(launch_command(point, settings), timeout_s);
-  const double seconds = now_seconds() - start;
-  nlohmann::json record = result.exit_code == 0 ? last_json_line(result.out) : nlohmann::json();
-  const bool ok = result.exit_code == 0 && !record.is_discarded() && record.is_object() &&
-                  record.contains("tokens_per_s");
-  if (ok) {
-    record["status"] = point_status_name(PointStatus::kOk);
-    record["sweep"] = sweep_block(point, recorded_trace);
-    record["sweep"]["seconds"] = seconds;
-    return {PointStatus::kOk, std::move(record)};
+  ChildResult result = run_child({launch_command(point, settings), "", timeout_s, false});
+  if (result.timed_out) {
+    result.err += "\nparatrain: sweep: the point ran past " + std::to_string(timeout_s) + " s and was stopped\n";
   }
-  nlohmann::json failed = unmeasured(point, PointStatus::kFailed);
-  std::string error = failure_line(result.err);
-  if (result.exit_code == 0) error = "bench exited 0 without printing its JSON record";
-  if (error.empty()) error = "exited with status " + std::to_string(result.exit_code) + " and said nothing";
-  failed["error"] = error;
-  failed["exit_code"] = result.exit_code;
-  failed["sweep"] = sweep_block(point, "");
-  failed["sweep"]["seconds"] = seconds;
-  return {PointStatus::kFailed, std::move(failed)};
+  const double seconds = now_seconds() - start;
+  std::string problem;
+  if (std::optional<RunRecord> record = bench_record(result, problem)) {
+    record->sweep = sweep_label(point, recorded_trace);
+    record->sweep->seconds = seconds;
+    return {PointStatus::kOk, to_json(*record)};
+  }
+  FailedRecord failed = unmeasured(point);
+  failed.error = problem.empty() ? failure_line(result.err) : problem;
+  if (failed.error.empty()) {
+    failed.error = "exited with status " + std::to_string(result.exit_code) + " and said nothing";
+  }
+  failed.exit_code = result.exit_code;
+  failed.sweep = sweep_label(point, "");
+  failed.sweep->seconds = seconds;
+  return {PointStatus::kFailed, to_json(failed)};
 }
 
 PointRecord skipped_point(const SweepPoint& point) {
   // Stored as the failure bench would have reported (status "failed", exit
   // code 2, its refusal), marked "skipped": readers that know only ok and
   // failed (the report) list it with its reason instead of choking on it.
-  nlohmann::json skipped = unmeasured(point, PointStatus::kFailed);
-  skipped["skipped"] = true;
-  skipped["reason"] = point.skip_reason;
-  skipped["error"] = "not launched: " + point.skip_reason;
-  skipped["exit_code"] = 2;
-  skipped["sweep"] = sweep_block(point, "");
-  return {PointStatus::kSkipped, std::move(skipped)};
+  FailedRecord skipped = unmeasured(point);
+  skipped.skipped = true;
+  skipped.reason = point.skip_reason;
+  skipped.error = "not launched: " + point.skip_reason;
+  skipped.exit_code = 2;
+  skipped.sweep = sweep_label(point, "");
+  return {PointStatus::kSkipped, to_json(skipped)};
 }
 
 PointRecord reused_point(const SweepPoint& point, const nlohmann::json& measured) {
-  nlohmann::json record = measured;
-  const nlohmann::json& original = measured["sweep"];
-  record["sweep"] = sweep_block(point, original.value("trace", std::string()));
-  record["sweep"]["reused_from"] = original.value("key", std::string());
-  return {PointStatus::kReused, std::move(record)};
+  RunRecord record = run_record_from_json(measured);
+  const SweepLabel original = record.sweep.value_or(SweepLabel{});
+  record.sweep = sweep_label(point, original.trace);
+  record.sweep->reused_from = original.key;
+  return {PointStatus::kReused, to_json(record)};
 }
 
 }  // namespace paratrain

@@ -1,22 +1,9 @@
 #pragma once
-// Runs a child process to completion and captures what it says: how the
-// sweep launches each point as its own job.
+// What the sweep needs around a point's job (run by core/child_process.h):
+// the line that says why it failed, and the binary to launch.
 #include <string>
-#include <vector>
 
 namespace paratrain {
-
-struct ProcessResult {
-  int exit_code = -1;  // the child's status; 128 + signal if a signal ended it
-  bool timed_out = false;
-  std::string out;  // all of stdout
-  std::string err;  // the tail of stderr
-};
-
-// posix_spawnp(argv[0]) with stdout and stderr piped back, stdin closed.
-// After `timeout_s` seconds (0: none) the child gets SIGTERM, then SIGKILL.
-// Throws std::runtime_error only if the child cannot be started.
-ProcessResult run_process(const std::vector<std::string>& argv, double timeout_s);
 
 // The line that says why a run failed: the last "paratrain:" line of its
 // stderr (mpirun adds its own lines after it), else the last non-empty one.

@@ -3,26 +3,21 @@
 #include <regex>
 
 #include "core/error.h"
+#include "record/strategy_name.h"
 
 namespace paratrain {
 
 namespace {
 
-// The canonical name: the parts in the order dp, tp, pp, joined by "x".
-std::string strategy_name(const Strategy& strategy) {
-  std::vector<std::string> parts;
-  const GridShape& grid = strategy.grid;
-  if (grid.dp > 1) parts.push_back("dp" + std::to_string(grid.dp) + (strategy.zero ? "-zero1" : ""));
-  if (grid.tp > 1) parts.push_back("tp" + std::to_string(grid.tp) + (strategy.sequence_parallel ? "-sp" : ""));
-  if (grid.pp > 1) {
-    std::string part = "pp" + std::to_string(grid.pp) + "-" + schedule_kind_name(strategy.schedule);
-    if (strategy.schedule == ScheduleKind::kInterleaved) part += "-v" + std::to_string(strategy.virtual_stages);
-    parts.push_back(part);
-  }
-  if (parts.empty()) return "seq";
-  std::string name = parts.front();
-  for (size_t idx = 1; idx < parts.size(); ++idx) name += "x" + parts[idx];
-  return name;
+// The canonical name (record/strategy_name.h), from the layout the strategy sets.
+std::string name_of(const Strategy& strategy) {
+  Layout layout;
+  layout.grid = strategy.grid;
+  layout.schedule = strategy.schedule;
+  layout.virtual_stages = strategy.virtual_stages;
+  layout.sequence_parallel = strategy.sequence_parallel;
+  layout.zero = strategy.zero;
+  return strategy_name(layout);
 }
 
 Strategy make_strategy(int dp, int pp, ScheduleKind schedule, int virtual_stages, int tp = 1) {
@@ -30,7 +25,7 @@ Strategy make_strategy(int dp, int pp, ScheduleKind schedule, int virtual_stages
   strategy.grid = {dp, pp, tp};
   strategy.schedule = schedule;
   strategy.virtual_stages = virtual_stages;
-  strategy.name = strategy_name(strategy);
+  strategy.name = name_of(strategy);
   return strategy;
 }
 
@@ -76,7 +71,7 @@ Strategy parse_strategy(const std::string& name) {
       begin = end + 1;
     }
   }
-  strategy.name = strategy_name(strategy);
+  strategy.name = name_of(strategy);
   // One spelling per strategy, so point keys stay canonical ("dp1" is "seq").
   if (strategy.name != name) {
     throw UsageError("strategy '" + name + "' is spelled '" + strategy.name + "'");

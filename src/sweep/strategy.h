@@ -1,6 +1,7 @@
 #pragma once
-// The strategy catalogue: named layouts a sweep can run. A name is the
-// layout's parts joined by "x", in the order dp, tp, pp: "seq", "dp2",
+// The strategy catalogue: named layouts a sweep can run. A name
+// (record/strategy_name.h) is the layout's parts joined by "x", in the order
+// dp, tp, pp: "seq", "dp2",
 // "dp2-zero1", "tp2", "tp2-sp" (sequence parallel), "pp2-1f1b",
 // "pp2-interleaved-v2", "dp2xpp2-gpipe", "dp2xtp2xpp2-1f1b", ... A name is
 // parsed into a typed Strategy once; nothing downstream looks at the text again.

@@ -40,11 +40,4 @@ std::string SweepPoint::trace_file_name() const {
   return strategy.name + "." + what + "." + hash + ".trace.json";
 }
 
-nlohmann::json SweepPoint::sweep_json() const {
-  return {{"strategy", strategy.name},
-          {"varied", varied ? nlohmann::json(sweep_field_name(*varied)) : nlohmann::json(nullptr)},
-          {"value", varied ? field_value_json(*varied, value) : nlohmann::json(nullptr)},
-          {"key", key()}};
-}
-
 }  // namespace paratrain

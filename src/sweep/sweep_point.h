@@ -7,7 +7,7 @@
 #include "model/config.h"
 #include "parallel/layout.h"
 #include "sweep/strategy.h"
-#include "sweep/sweep_field.h"
+#include "record/sweep_field.h"
 
 namespace paratrain {
 
@@ -28,8 +28,6 @@ struct SweepPoint {
   std::string measurement_key() const;
   // A file name for the point's trace: readable, and unique by a key hash.
   std::string trace_file_name() const;
-  // {"strategy", "varied", "value", "key"} (the trace is added by the runner).
-  nlohmann::json sweep_json() const;
 };
 
 }  // namespace paratrain

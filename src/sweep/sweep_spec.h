@@ -7,7 +7,7 @@
 
 #include "model/config.h"
 #include "sweep/strategy.h"
-#include "sweep/sweep_field.h"
+#include "record/sweep_field.h"
 
 namespace paratrain {
 

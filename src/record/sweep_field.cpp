@@ -1,4 +1,4 @@
-#include "sweep/sweep_field.h"
+#include "record/sweep_field.h"
 
 #include <array>
 #include <cstdio>
