@@ -92,7 +92,10 @@ Layout Layout::from_json(const nlohmann::json& json) {
     if (!json["sequence_parallel"].is_boolean()) throw JsonFieldError("sequence_parallel", "is not a boolean");
     layout.sequence_parallel = json["sequence_parallel"].get<bool>();
   }
-  layout.zero = json_int_or(json, "zero", 0);
+  const int zero = json_int_or(json, "zero", 0);
+  if (zero != 0 && zero != 1) throw JsonFieldError("zero", "must be 0 or 1");
+  layout.zero = zero_stage_from_number(zero);
+  layout.schedule_file = json_text_or(json, "schedule_file", "");
   return layout;
 }
 

@@ -7,7 +7,7 @@ namespace paratrain {
 std::string strategy_name(const Layout& layout) {
   std::vector<std::string> parts;
   const GridShape& grid = layout.grid;
-  if (grid.dp > 1) parts.push_back("dp" + std::to_string(grid.dp) + (layout.zero ? "-zero1" : ""));
+  if (grid.dp > 1) parts.push_back("dp" + std::to_string(grid.dp) + (layout.zero == ZeroStage::kOptimizerState ? "-zero1" : ""));
   if (grid.tp > 1) {
     parts.push_back("tp" + std::to_string(grid.tp) + (layout.sequence_parallel ? "-sp" : ""));
   }

@@ -16,7 +16,7 @@ std::string name_of(const Strategy& strategy) {
   layout.schedule = strategy.schedule;
   layout.virtual_stages = strategy.virtual_stages;
   layout.sequence_parallel = strategy.sequence_parallel;
-  layout.zero = strategy.zero;
+  layout.zero = zero_stage_from_number(strategy.zero);
   return strategy_name(layout);
 }
 

@@ -203,7 +203,7 @@ TEST(StrategyName, OneNamePerLayoutInTheSweepsOrder) {
   Layout layout;
   EXPECT_EQ(strategy_name(layout), "seq");
   layout.grid = {2, 1, 1};
-  layout.zero = 1;
+  layout.zero = ZeroStage::kOptimizerState;
   EXPECT_EQ(strategy_name(layout), "dp2-zero1");
   layout.grid = {2, 2, 2};
   layout.sequence_parallel = true;
