@@ -44,6 +44,7 @@ PointRecord run_point(const SweepPoint& point, const LaunchSettings& settings,
     record["status"] = point_status_name(PointStatus::kOk);
     record["sweep"] = sweep_block(point, recorded_trace);
     record["sweep"]["seconds"] = seconds;
+    add_host_fields(record, point.hosts);
     return {PointStatus::kOk, std::move(record)};
   }
   nlohmann::json failed = unmeasured(point, PointStatus::kFailed);
@@ -54,6 +55,7 @@ PointRecord run_point(const SweepPoint& point, const LaunchSettings& settings,
   failed["exit_code"] = result.exit_code;
   failed["sweep"] = sweep_block(point, "");
   failed["sweep"]["seconds"] = seconds;
+  add_host_fields(failed, point.hosts);
   return {PointStatus::kFailed, std::move(failed)};
 }
 
@@ -67,6 +69,7 @@ PointRecord skipped_point(const SweepPoint& point) {
   skipped["error"] = "not launched: " + point.skip_reason;
   skipped["exit_code"] = 2;
   skipped["sweep"] = sweep_block(point, "");
+  add_host_fields(skipped, point.hosts);
   return {PointStatus::kSkipped, std::move(skipped)};
 }
 
@@ -75,6 +78,7 @@ PointRecord reused_point(const SweepPoint& point, const nlohmann::json& measured
   const nlohmann::json& original = measured["sweep"];
   record["sweep"] = sweep_block(point, original.value("trace", std::string()));
   record["sweep"]["reused_from"] = original.value("key", std::string());
+  add_host_fields(record, point.hosts);
   return {PointStatus::kReused, std::move(record)};
 }
 
