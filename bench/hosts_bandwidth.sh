@@ -28,7 +28,7 @@ hosts_sh=$root/scripts/hosts.sh
 trap 'bash "$hosts_sh" down' EXIT
 bash "$hosts_sh" up "$hosts"
 [[ -n $out ]] && : >"$out"
-printf '%-10s %12s %14s %14s %8s\n' rate bytes "set Mbit/s" "bus Mbit/s" ratio
+printf '%-10s %-9s %12s %14s %14s %8s\n' rate op bytes "set Mbit/s" "bus Mbit/s" ratio
 IFS=, read -ra rate_list <<<"$rates"
 for rate in "${rate_list[@]}"; do
   bash "$hosts_sh" rate "$rate"
@@ -42,7 +42,7 @@ scale = {"bit": 1, "kbit": 1e3, "mbit": 1e6, "gbit": 1e9, "tbit": 1e12}
 match = re.fullmatch(r"(\d+)(bit|kbit|mbit|gbit|tbit)", rate)
 set_bits = float(match[1]) * scale[match[2]] if match else None
 got = record["bus_bits_per_s"]
-print("%-10s %12d %14s %14.1f %8s" % (rate, record["bytes"],
+print("%-10s %-9s %12d %14s %14.1f %8s" % (rate, record["op"], record["bytes"],
       "%.1f" % (set_bits / 1e6) if set_bits else "-", got / 1e6,
       "%.3f" % (got / set_bits) if set_bits else "-"))
 PY

@@ -122,19 +122,25 @@ check_subnet_free() {
 
 write_agent() {
   # mpirun calls its rsh agent as `agent HOST COMMAND...`, like ssh; the
-  # agent runs the command inside the namespace whose address is HOST.
-  cat >"$STATE_DIR/agent" <<EOF
-#!/bin/sh
-# Launch agent for Open MPI (plm_rsh_agent), written by scripts/hosts.sh.
-host=\$1
+  # agent runs the command inside the namespace whose address is HOST, with
+  # its own hostname (a UTS namespace): Open MPI names its session folders in
+  # the shared /tmp after the hostname, and two daemons of one job sharing a
+  # name trip over each other's folders (a daemon then never reports in).
+  {
+    echo '#!/bin/sh'
+    echo '# Launch agent for Open MPI (plm_rsh_agent), written by scripts/hosts.sh.'
+    echo "hosts_file='$STATE_DIR/hosts'"
+    cat <<'EOF'
+host=$1
 shift
-netns=\$(awk -v host="\$host" '\$1 == host || \$2 == host {print \$2}' "$STATE_DIR/hosts")
-if [ -z "\$netns" ]; then
-  echo "hosts.sh agent: unknown host \$host" >&2
+netns=$(awk -v host="$host" '$1 == host || $2 == host {print $2}' "$hosts_file")
+if [ -z "$netns" ]; then
+  echo "hosts.sh agent: unknown host $host" >&2
   exit 255
 fi
-exec ip netns exec "\$netns" /bin/sh -c "\$*"
+exec ip netns exec "$netns" unshare --uts /bin/sh -c 'hostname "$0" && exec /bin/sh -c "$1"' "$netns" "$*"
 EOF
+  } >"$STATE_DIR/agent"
   chmod +x "$STATE_DIR/agent"
 }
 
@@ -186,7 +192,9 @@ host_count() {
 cmd_rate() {
   [[ $# -eq 1 ]] || die "rate needs one value"
   rate_bytes_per_s "$1" >/dev/null
-  shape_all "$1" "$(host_count)"
+  local count
+  count=$(host_count)
+  shape_all "$1" "$count"
   say "links now $1"
 }
 

@@ -10,7 +10,8 @@
 # - oob keepalive: a daemon whose host dropped off the network is noticed by
 #   mpirun within seconds, not the kernel's default of hours;
 # - bind-to none: each host's daemon believes it owns every core; binding
-#   would pin the ranks of all hosts onto the same cores.
+#   would pin the ranks of all hosts onto the same cores;
+# - startup timeout: a daemon that never reports in fails the job instead of hanging it.
 hosts_mpirun_flags() {
   local hostfile=$1
   local subnet="${SUBNET}.0/24"
@@ -19,7 +20,7 @@ hosts_mpirun_flags() {
     --mca btl tcp,self --mca btl_tcp_if_include "$subnet" --mca oob_tcp_if_include "$subnet"
     --mca mpi_yield_when_idle 1
     --mca oob_tcp_keepalive_time 3 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3
-    --bind-to none)
+    --bind-to none --mca orte_startup_timeout 60)
   [[ $(id -u) -eq 0 ]] && flags+=(--allow-run-as-root)
   printf '%s\n' "${flags[@]}"
 }

@@ -1,6 +1,6 @@
 // Bandwidth between MPI ranks, for bench/hosts_bandwidth.sh: times
-// MPI_Allreduce over float buffers and prints one JSON
-// record per message size. Run across the namespace hosts it measures what a
+// MPI_Allreduce over float buffers, and a one-way stream of plain messages
+// from rank 0 to rank 1, and prints one JSON record per operation and size. Run across the namespace hosts it measures what a
 // shaped link delivers to the collectives the trainer uses.
 //
 //   link_bandwidth [--bytes N,N,...] [--seconds S]
@@ -63,6 +63,20 @@ std::vector<double> time_allreduce(std::vector<float>& buffer, double budget_s) 
   return times;
 }
 
+// Rank 0 streams `buffer` to rank 1 `count` times back to back (one
+// direction, no reduction): what the link delivers to plain MPI messages.
+double time_stream(std::vector<float>& buffer, int rank, int count) {
+  const int elements = static_cast<int>(buffer.size());
+  PT_MPI(MPI_Barrier(MPI_COMM_WORLD));
+  const double begin = MPI_Wtime();
+  for (int message = 0; message < count; ++message) {
+    if (rank == 0) PT_MPI(MPI_Send(buffer.data(), elements, MPI_FLOAT, 1, 0, MPI_COMM_WORLD));
+    if (rank == 1) PT_MPI(MPI_Recv(buffer.data(), elements, MPI_FLOAT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE));
+  }
+  PT_MPI(MPI_Barrier(MPI_COMM_WORLD));
+  return MPI_Wtime() - begin;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,6 +99,16 @@ int main(int argc, char** argv) {
       std::printf("{\"op\":\"allreduce\",\"ranks\":%d,\"bytes\":%ld,\"median_s\":%.6g,"
                   "\"bus_bytes_per_s\":%.6g,\"bus_bits_per_s\":%.6g}\n",
                   ranks, bytes, seconds, moved / seconds, 8 * moved / seconds);
+      std::fflush(stdout);
+    }
+    // As many messages as the all-reduce managed in a third of the budget, at least 2.
+    const int count = std::max(2, static_cast<int>(budget_s / 3 / seconds));
+    const double streamed = ranks > 1 ? time_stream(buffer, rank, count) : 0;
+    if (rank == 0 && ranks > 1) {
+      const double bytes_per_s = static_cast<double>(bytes) * count / streamed;
+      std::printf("{\"op\":\"stream\",\"ranks\":%d,\"bytes\":%ld,\"messages\":%d,\"seconds\":%.6g,"
+                  "\"bus_bytes_per_s\":%.6g,\"bus_bits_per_s\":%.6g}\n",
+                  ranks, bytes, count, streamed, bytes_per_s, 8 * bytes_per_s);
       std::fflush(stdout);
     }
   }

@@ -128,10 +128,11 @@ TEST_F(AcrossHosts, TensorParallelTrainsAsOnOneHost) { expect_same_across_hosts(
 TEST_F(AcrossHosts, AHostLosingItsLinkEndsTheJob) {
   // Host 1's link goes down 3 s into a long run.
   const auto begin = std::chrono::steady_clock::now();
+  // (braces: run_command's 2>&1 then applies to the whole line)
   const CommandResult result = run_command(
-      "(sleep 3; " + hosts().env() + "bash " PARATRAIN_HOSTS_SCRIPT " link 1 down) & " + hosts().env() +
+      "{ (sleep 3; " + hosts().env() + "bash " PARATRAIN_HOSTS_SCRIPT " link 1 down) & " + hosts().env() +
       "bash " PARATRAIN_HOSTS_SCRIPT " mpirun -np 2 " PARATRAIN_BINARY " train " + kConfig +
-      " --dp 2 --steps 1000000; status=$?; wait; exit $status");
+      " --dp 2 --steps 1000000; status=$?; wait; exit $status; }");
   const double seconds = seconds_since(begin);
   hosts().script("link 1 up");
   EXPECT_NE(result.exit_code, 0) << result.output;
