@@ -86,6 +86,10 @@ struct RunRecord {
   double mfu = -1.0;  // negative: the record carries no MFU
   std::vector<RankRecord> ranks;
   std::string build;  // "blas, mpi, compiler" for the report's header
+  // Across namespace hosts (report/host_runs.h); 1 and "unshaped" when local.
+  int hosts = 1;
+  std::string link_rate = "unshaped";
+  std::string placement;  // "packed" or "spread" across hosts; empty when local
 };
 
 struct FailedPoint {
@@ -99,6 +103,9 @@ struct Results {
   std::string path;
   std::vector<RunRecord> runs;
   std::vector<FailedPoint> failures;
+  // Runs across namespace hosts, kept apart so that the local figures compare
+  // like with like; drawn against link rate (report/host_runs.h).
+  std::vector<RunRecord> host_runs;
 };
 
 const char* axis_field_name(SweepAxis axis);   // "batch_size", ...; "none"

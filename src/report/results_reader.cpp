@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "report/host_runs.h"
 #include "report/results.h"
 
 namespace paratrain::report {
@@ -254,8 +255,10 @@ Results read_results(const std::string& path) {
         results.failures.push_back(failure_from(record, path));
         results.failures.back().line = line_number;
       } else {
-        results.runs.push_back(run_from(record, path));
-        results.runs.back().line = line_number;
+        RunRecord run = run_from(record, path);
+        run.line = line_number;
+        read_host_fields(record, run);
+        (run.hosts > 1 ? results.host_runs : results.runs).push_back(std::move(run));
       }
     } catch (const FieldError& error) {
       throw UsageError(where + "malformed record: " + error.what());
