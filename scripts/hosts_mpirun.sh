@@ -72,7 +72,8 @@ watch_job() {
     elif ((down_since == 0)); then
       down_since=$now
     elif ((now - down_since >= LINK_TIMEOUT)); then
-      say "host ${down_host% *} (${down_host#* }) lost its network link ${LINK_TIMEOUT}s ago; ending the job"
+      JOB_FAILURE="host ${down_host% *} (${down_host#* }) lost its network link ${LINK_TIMEOUT}s ago"
+      say "$JOB_FAILURE; ending the job"
       stop_job "$pid"
       wait "$pid" 2>/dev/null || true
       JOB_STATUS=1
@@ -82,6 +83,17 @@ watch_job() {
   done
   JOB_STATUS=0
   wait "$pid" || JOB_STATUS=$?
+}
+
+# mpirun names a rank that died in a block of text; its line is repeated
+# last, alone, so that whoever keeps the last line of stderr (the sweep's
+# failure record) keeps what failed.
+say_what_failed() {
+  sleep 0.2  # let tee drain
+  local notice=${JOB_FAILURE:-}
+  [[ -n $notice ]] || notice=$(grep -h -o 'process rank [0-9]* with PID [0-9]* on node [^ ]* exited on signal [0-9]* ([^)]*)' "$1" 2>/dev/null | tail -n 1 || true)
+  [[ -n $notice ]] && say "job failed: $notice"
+  return 0
 }
 
 cmd_mpirun() {
@@ -101,11 +113,14 @@ cmd_mpirun() {
   # Whoever stops us (a sweep's timeout, Ctrl-C) stops the job, and what it
   # left in the namespaces is ended below.
   trap 'stop_job "$pid"' TERM INT HUP
-  mpirun "${flags[@]}" "$@" &
+  local said="$STATE_DIR/stderr.$$"
+  mpirun "${flags[@]}" "$@" 2> >(tee "$said" >&2) &
   pid=$!
   watch_job "$pid"
   trap - TERM INT HUP
   rm -f "$hostfile"
   kill_namespace_processes
+  ((JOB_STATUS == 0)) || say_what_failed "$said"
+  rm -f "$said"
   return "$JOB_STATUS"
 }

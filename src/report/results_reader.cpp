@@ -264,7 +264,7 @@ Results read_results(const std::string& path) {
       throw UsageError(where + "malformed record: " + error.what());
     }
   }
-  if (results.runs.empty() && results.failures.empty()) {
+  if (results.runs.empty() && results.failures.empty() && results.host_runs.empty()) {
     throw UsageError("results file '" + path + "' holds no records");
   }
   return results;

@@ -84,7 +84,9 @@ std::string hosts_script() {
 
 std::vector<std::string> hosts_launch_command(const std::vector<std::string>& bench, int ranks,
                                               const HostPlacement& where) {
-  std::vector<std::string> command{"bash", hosts_script(), "mpirun", "-q", "-np", std::to_string(ranks)};
+  // No -q: mpirun's own notice is what names a rank killed on another host
+  // (hosts.sh repeats it as its last line, which the sweep records).
+  std::vector<std::string> command{"bash", hosts_script(), "mpirun", "-np", std::to_string(ranks)};
   if (where.placement == RankPlacement::kSpread) command.insert(command.end(), {"--map-by", "node"});
   command.insert(command.end(), bench.begin(), bench.end());
   return command;

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "../cli/run_command.h"
@@ -186,6 +188,52 @@ TEST(HostsScript, DownLeavesNoNamespaceLinkOrProcess) {
   EXPECT_FALSE(std::filesystem::exists(own.state_dir));
   // And down again is harmless.
   EXPECT_EQ(own.script("down").exit_code, 0);
+}
+
+// sweep --hosts: each point across the hosts at each rate, the record says
+// where it ran, the report draws it; a point that fails is recorded and the
+// sweep goes on. Its own hosts (the sweep brings them up and down).
+TEST(HostsSweep, RecordsHostsAndRateAndGoesOnAfterAFailedPoint) {
+  Hosts own = hosts();
+  own.prefix += "s";
+  own.state_dir += "_sweep";
+  const std::string dir = std::string(::testing::TempDir()) + "paratrain_hosts_sweep_" + own.prefix;
+  std::filesystem::remove_all(dir);
+  const std::string sweep = own.env() + PARATRAIN_BINARY " sweep --vocab-size 64 --seq-len 16 --d-model 32 "
+                            "--n-heads 4 --n-layers 4 --batch-size 8 --warmup 0 --steps 1 --peak-gflops 100 "
+                            "--strategies dp2 --hosts 2 --link-rate 100mbit,unshaped ";
+  // Rank 1 (on host 1) is killed in every point: both are recorded as failed.
+  const CommandResult failing =
+      run_command("PARATRAIN_INJECT_FAULT=1:0:kill " + sweep + "--out " + dir + "/failed.jsonl");
+  EXPECT_EQ(failing.exit_code, 0) << failing.output;
+  const CommandResult ok = run_command(sweep + "--out " + dir + "/results.jsonl");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  const auto records = [](const std::string& path) {
+    std::vector<nlohmann::json> lines;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+    return lines;
+  };
+  const auto failed = records(dir + "/failed.jsonl");
+  ASSERT_EQ(failed.size(), 2u) << failing.output;
+  for (const auto& record : failed) {
+    EXPECT_EQ(record["status"], "failed");
+    EXPECT_NE(record["error"].get<std::string>().find("rank 1"), std::string::npos) << record.dump();
+  }
+  const auto measured = records(dir + "/results.jsonl");
+  ASSERT_EQ(measured.size(), 2u);
+  EXPECT_EQ(measured[0]["status"], "ok");
+  EXPECT_EQ(measured[0]["hosts"], 2);
+  EXPECT_EQ(measured[0]["link_rate"], "100mbit");
+  EXPECT_EQ(measured[1]["link_rate"], "unshaped");
+  // The sweep took its hosts down.
+  EXPECT_EQ(run_command("ip netns list").output.find(own.prefix + "h"), std::string::npos);
+  const CommandResult report = run_command(std::string(PARATRAIN_BINARY) + " report " + dir + "/results.jsonl --out " + dir + "/report");
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/report/tokens_vs_link_rate.png"));
+  std::ifstream markdown(dir + "/report/report.md");
+  const std::string text((std::istreambuf_iterator<char>(markdown)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("At 100mbit: **dp2** leads"), std::string::npos) << text;
 }
 
 TEST(HostsScript, RefusesBadInputWithOneLine) {

@@ -42,9 +42,9 @@ TEST(HostSweep, EveryPointAtEveryRateWithSpreadOnlyWhereItDiffers) {
   const auto command = launch_command(points[2], LaunchSettings{"paratrain", 0, ""});
   ASSERT_GE(command.size(), 9u);
   EXPECT_EQ(command[2], "mpirun");
-  EXPECT_EQ(command[5], "4");
-  EXPECT_EQ(command[6], "--map-by");
-  EXPECT_EQ(command[8], "paratrain");
+  EXPECT_EQ(command[4], "4");
+  EXPECT_EQ(command[5], "--map-by");
+  EXPECT_EQ(command[7], "paratrain");
   nlohmann::json record;
   add_host_fields(record, points[2].hosts);
   EXPECT_EQ(record["hosts"], 2);
