@@ -10,6 +10,7 @@ packages=(
   libopenmpi-dev openmpi-bin     # the distributed runtime
   libcli11-dev nlohmann-json3-dev libgtest-dev
   gnuplot-nox                    # graphs of the report
+  iproute2                       # ip and tc: namespace hosts with shaped links (scripts/hosts.sh)
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -6,6 +6,7 @@
 #include "cli/common_flags.h"
 #include "core/error.h"
 #include "io/output_file.h"
+#include "sweep/host_plan.h"
 #include "sweep/plan.h"
 #include "sweep/process.h"
 #include "sweep/sweep.h"
@@ -43,6 +44,7 @@ class SweepCommand : public LocalCommand {
                    "device peak for MFU (default: one calibration GEMM for the whole sweep)");
     sub.add_option("--point-timeout", options_.point_timeout_s, "seconds before a hung point is stopped and recorded as failed (0: none)")
         ->capture_default_str();
+    add_host_flags(sub);
   }
 
   int run() override {
@@ -69,7 +71,26 @@ class SweepCommand : public LocalCommand {
     if (!strategy_names_.empty()) spec_.strategies.clear();
     for (const std::string& name : strategy_names_) spec_.strategies.push_back(parse_strategy(name));
     if (spec_.strategies.empty()) spec_.strategies = default_strategies(ranks_, spec_.base.n_layers, spec_.base.n_heads);
-    return plan_sweep(spec_);
+    return spread_over_hosts(plan_sweep(spec_), host_spec());
+  }
+
+  // Across namespace hosts (scripts/hosts.sh; needs root).
+  void add_host_flags(CLI::App& sub) {
+    sub.add_option("--hosts", hosts_.hosts, "run each point across N network-namespace hosts over TCP (1: locally)")
+        ->capture_default_str();
+    sub.add_option("--link-rate", hosts_.link_rates, "with --hosts: each point at each host link rate, e.g. 100mbit,1gbit,unshaped")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub.add_option("--placement", placement_names_, "with --hosts: packed (tp inside a host), spread (round-robin, tp across hosts), or both")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+
+  HostSweepSpec host_spec() {
+    if (!placement_names_.empty()) hosts_.placements.clear();
+    for (const std::string& name : placement_names_) hosts_.placements.push_back(parse_rank_placement(name));
+    check_host_sweep(hosts_);
+    return hosts_;
   }
 
   SweepSpec spec_;
@@ -77,6 +98,8 @@ class SweepCommand : public LocalCommand {
   int ranks_ = 2;
   std::vector<std::string> strategy_names_, grid_flags_;
   std::string sweep_file_;
+  HostSweepSpec hosts_;
+  std::vector<std::string> placement_names_;
 };
 
 }  // namespace

@@ -30,6 +30,7 @@ nlohmann::json to_json(const FailedRecord& failed) {
   if (failed.sweep) out["sweep"] = to_json(*failed.sweep);
   if (failed.config) out["config"] = nlohmann::json::parse(failed.config->to_json());
   if (failed.layout) out["layout"] = nlohmann::json::parse(failed.layout->to_json());
+  if (failed.hosts) write_host_label(*failed.hosts, out);
   return out;
 }
 
@@ -49,6 +50,7 @@ FailedRecord failed_record_from_json(const nlohmann::json& record) {
   if (json_has(record, "layout")) {
     failed.layout = if_complete([&] { return Layout::from_json(record.at("layout")); });
   }
+  failed.hosts = read_host_label(record);
   return failed;
 }
 

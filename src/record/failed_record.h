@@ -21,6 +21,7 @@ struct FailedRecord {
   // As the sweep asked for them; empty when the record's copy is incomplete.
   std::optional<ModelConfig> config;
   std::optional<Layout> layout;
+  std::optional<HostLabel> hosts;  // set by a sweep: across hosts or local
   bool operator==(const FailedRecord&) const = default;
 };
 

@@ -158,7 +158,24 @@ json to_json(const RunRecord& record) {
     out["status"] = "ok";
     out["sweep"] = to_json(*record.sweep);
   }
+  if (record.hosts) write_host_label(*record.hosts, out);
   return out;
+}
+
+void write_host_label(const HostLabel& label, json& record) {
+  record["hosts"] = label.hosts;
+  record["link_rate"] = label.link_rate;
+  if (!label.placement.empty()) record["placement"] = label.placement;
+}
+
+std::optional<HostLabel> read_host_label(const json& record) {
+  if (!json_has(record, "hosts")) return std::nullopt;
+  HostLabel label;
+  label.hosts = json_int(record, "hosts");
+  if (label.hosts < 1) throw JsonFieldError("hosts", "must be at least 1");
+  label.link_rate = json_text_or(record, "link_rate", "unshaped");
+  label.placement = json_text_or(record, "placement", "");
+  return label;
 }
 
 RunRecord run_record_from_json(const json& json_record) {
@@ -198,6 +215,7 @@ RunRecord run_record_from_json(const json& json_record) {
     record.loss_last = read_within("loss", [&] { return json_number_or(loss, "last", 0); });
   }
   if (json_has(json_record, "sweep")) record.sweep = sweep_label_from_json(json_record.at("sweep"));
+  record.hosts = read_host_label(json_record);
   return record;
 }
 

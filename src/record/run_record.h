@@ -47,6 +47,18 @@ struct BuildRecord {
   bool operator==(const BuildRecord&) const = default;
 };
 
+// Where a sweep ran a point across network-namespace hosts (sweep --hosts):
+// top-level "hosts", "link_rate" and "placement" fields of the record.
+struct HostLabel {
+  int hosts = 1;
+  std::string link_rate = "unshaped";  // as given ("100mbit"), or "unshaped"
+  std::string placement;               // "packed" or "spread"; empty when local
+  bool operator==(const HostLabel&) const = default;
+};
+void write_host_label(const HostLabel& label, nlohmann::json& record);
+// Absent "hosts": empty (a local run).
+std::optional<HostLabel> read_host_label(const nlohmann::json& record);
+
 // The block a sweep adds to bench's record: which point it measured.
 struct SweepLabel {
   std::string strategy;
@@ -76,6 +88,8 @@ struct RunRecord {
   std::vector<RankRecord> ranks;
   double loss_first = 0, loss_last = 0;
   std::optional<SweepLabel> sweep;  // a sweep's point; empty for a lone bench record
+  std::optional<HostLabel> hosts;   // set by a sweep: across hosts or local
+  int host_count() const { return hosts ? hosts->hosts : 1; }
   bool operator==(const RunRecord&) const = default;
 };
 

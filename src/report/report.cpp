@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "report/gnuplot_runner.h"
+#include "report/host_runs.h"
 #include "report/markdown_report.h"
 #include "report/observations.h"
 #include "report/results.h"
@@ -41,6 +42,8 @@ std::vector<FigurePlan> plan_figures(const Results& results) {
   plans.push_back(timeline_figure(results));
   plans.push_back(bubble_figure(results));
   plans.push_back(mfu_figure(results));
+  // Only when the sweep ran across hosts: local results keep their figure count.
+  if (!results.host_runs.empty()) plans.push_back(link_rate_figure(results));
   return plans;
 }
 

@@ -2,6 +2,7 @@
 // micro-batch sweep.
 #include <algorithm>
 
+#include "report/host_runs.h"
 #include "report/observations.h"
 #include "report/run_selection.h"
 #include "report/summary_figures.h"
@@ -85,8 +86,10 @@ ObservationSection bubble_against_model(const Results& results) {
 }
 
 std::vector<ObservationSection> observations(const Results& results) {
-  return {throughput_winners(results), efficiency_drops(results), memory_and_mfu(results),
-          bubble_against_model(results)};
+  std::vector<ObservationSection> sections{throughput_winners(results), efficiency_drops(results),
+                                           memory_and_mfu(results), bubble_against_model(results)};
+  if (!results.host_runs.empty()) sections.push_back(link_rate_observations(results));
+  return sections;
 }
 
 }  // namespace paratrain::report

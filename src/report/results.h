@@ -35,6 +35,9 @@ struct Results {
   std::string path;
   std::vector<MeasuredRun> runs;
   std::vector<FailedPoint> failures;
+  // Runs across namespace hosts, kept apart so that the local figures compare
+  // like with like; drawn against link rate (report/host_runs.h).
+  std::vector<MeasuredRun> host_runs;
 };
 
 // "batch_size", ...; "none" for a point that varies nothing.

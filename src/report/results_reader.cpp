@@ -9,6 +9,7 @@
 #include "core/json_fields.h"
 #include "io/file_checks.h"
 #include "record/strategy_name.h"
+#include "report/host_runs.h"
 #include "report/results.h"
 
 namespace paratrain::report {
@@ -82,14 +83,15 @@ Results read_results(const std::string& path) {
         results.failures.push_back(failure_from(record, path));
         results.failures.back().line = line_number;
       } else {
-        results.runs.push_back(run_from(record, path));
-        results.runs.back().line = line_number;
+        MeasuredRun run = run_from(record, path);
+        run.line = line_number;
+        (run.host_count() > 1 ? results.host_runs : results.runs).push_back(std::move(run));
       }
     } catch (const JsonFieldError& error) {
       throw UsageError(where + "malformed record: " + error.what());
     }
   }
-  if (results.runs.empty() && results.failures.empty()) {
+  if (results.runs.empty() && results.failures.empty() && results.host_runs.empty()) {
     throw UsageError("results file '" + path + "' holds no records");
   }
   return results;

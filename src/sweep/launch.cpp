@@ -52,6 +52,7 @@ std::vector<std::string> bench_arguments(const SweepPoint& point, const LaunchSe
 std::vector<std::string> launch_command(const SweepPoint& point, const LaunchSettings& settings) {
   std::vector<std::string> bench = bench_arguments(point, settings);
   const int ranks = point.strategy.ranks();
+  if (point.hosts.across_hosts()) return hosts_launch_command(bench, ranks, point.hosts);
   if (ranks == 1) return bench;
   std::vector<std::string> command{"mpirun"};
   if (geteuid() == 0) command.push_back("--allow-run-as-root");

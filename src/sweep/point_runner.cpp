@@ -67,6 +67,7 @@ PointRecord run_point(const SweepPoint& point, const LaunchSettings& settings,
   if (std::optional<RunRecord> record = bench_record(result, problem)) {
     record->sweep = sweep_label(point, recorded_trace);
     record->sweep->seconds = seconds;
+    record->hosts = host_label(point.hosts);
     return {PointStatus::kOk, to_json(*record)};
   }
   FailedRecord failed = unmeasured(point);
@@ -77,6 +78,7 @@ PointRecord run_point(const SweepPoint& point, const LaunchSettings& settings,
   failed.exit_code = result.exit_code;
   failed.sweep = sweep_label(point, "");
   failed.sweep->seconds = seconds;
+  failed.hosts = host_label(point.hosts);
   return {PointStatus::kFailed, to_json(failed)};
 }
 
@@ -90,6 +92,7 @@ PointRecord skipped_point(const SweepPoint& point) {
   skipped.error = "not launched: " + point.skip_reason;
   skipped.exit_code = 2;
   skipped.sweep = sweep_label(point, "");
+  skipped.hosts = host_label(point.hosts);
   return {PointStatus::kSkipped, to_json(skipped)};
 }
 
@@ -98,6 +101,7 @@ PointRecord reused_point(const SweepPoint& point, const nlohmann::json& measured
   const SweepLabel original = record.sweep.value_or(SweepLabel{});
   record.sweep = sweep_label(point, original.trace);
   record.sweep->reused_from = original.key;
+  record.hosts = host_label(point.hosts);
   return {PointStatus::kReused, to_json(record)};
 }
 

@@ -9,6 +9,7 @@
 #include "kernels/gemm.h"
 #include "metrics/calibration.h"
 #include "sweep/csv_export.h"
+#include "sweep/host_launch.h"
 #include "sweep/point_runner.h"
 #include "sweep/progress.h"
 #include "sweep/result_store.h"
@@ -48,7 +49,7 @@ std::string point_label(const SweepPoint& point) {
 }
 
 PointRecord record_point(const SweepPoint& point, const ResultStore& store, LaunchSettings settings,
-                         const SweepOptions& options) {
+                         const SweepOptions& options, HostSession& hosts) {
   if (!point.skip_reason.empty()) return skipped_point(point);
   if (const nlohmann::json* measured = store.find_measurement(point.measurement_key())) {
     return reused_point(point, *measured);
@@ -61,6 +62,7 @@ PointRecord record_point(const SweepPoint& point, const ResultStore& store, Laun
     const fs::path results_folder = fs::absolute(options.results_path).parent_path();
     recorded_trace = fs::absolute(trace).lexically_relative(results_folder).string();
   }
+  hosts.prepare(point.hosts);  // namespace hosts up, links at the point's rate (no-op when local)
   return run_point(point, settings, recorded_trace, options.point_timeout_s);
 }
 
@@ -106,12 +108,13 @@ SweepSummary run_sweep(const std::vector<SweepPoint>& points, const SweepOptions
   const int exit_after = exit_after_from_env();
   int appended = 0;
   Progress progress(summary.planned - summary.stored, expected_launches(points, store));
+  HostSession hosts;  // brought up by the first point across hosts, down at the end
   for (const SweepPoint& point : points) {
     if (store.contains(point.key())) continue;
     const std::string label = point_label(point);
     progress.start_point(label);
     const double start = now_seconds();
-    PointRecord result = record_point(point, store, settings, options);
+    PointRecord result = record_point(point, store, settings, options, hosts);
     const std::string detail = detail_of(result);
     store.append(std::move(result.record), point.key(), point.measurement_key());
     count(summary, result.status);

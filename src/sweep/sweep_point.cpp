@@ -21,7 +21,7 @@ std::string SweepPoint::measurement_key() const {
                 model.vocab_size, model.seq_len, model.d_model, model.n_heads, model.n_layers,
                 model.ffn_mult, format_field_value(SweepField::kDropout, model.dropout).c_str(),
                 model.batch_size, layout.micro_batch, warmup, steps);
-  return strategy.name + "|" + text;
+  return strategy.name + "|" + text + hosts.key_suffix();
 }
 
 std::string SweepPoint::key() const {

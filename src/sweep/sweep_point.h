@@ -6,6 +6,7 @@
 
 #include "model/config.h"
 #include "parallel/layout.h"
+#include "sweep/host_launch.h"
 #include "sweep/strategy.h"
 #include "record/sweep_field.h"
 
@@ -19,6 +20,7 @@ struct SweepPoint {
   double value = 0;                  // of `varied`
   int warmup = 0, steps = 1;
   std::string skip_reason;  // non-empty: the layout cannot run this point; never launched
+  HostPlacement hosts;      // across namespace hosts at a link rate, or local (the default)
 
   // Names the point: strategy, what was varied, the full configuration and
   // the steps. Equal keys are the same point; a rerun skips stored keys.

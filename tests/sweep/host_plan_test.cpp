@@ -1,0 +1,125 @@
+// sweep --hosts/--link-rate/--placement planned in-process, and the report's
+// link-rate observations computed from hand-made records.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "report/host_runs.h"
+#include "sweep/host_plan.h"
+#include "sweep/launch.h"
+#include "sweep/plan.h"
+
+namespace paratrain {
+
+namespace {
+
+std::vector<SweepPoint> tiny_points() {
+  SweepSpec spec;
+  spec.base.vocab_size = 64, spec.base.seq_len = 16, spec.base.d_model = 32;
+  spec.base.n_heads = 4, spec.base.n_layers = 4, spec.base.batch_size = 8;
+  for (const char* name : {"dp2", "dp2xtp2"}) spec.strategies.push_back(parse_strategy(name));
+  return plan_sweep(spec);
+}
+
+}  // namespace
+
+TEST(HostSweep, EveryPointAtEveryRateWithSpreadOnlyWhereItDiffers) {
+  HostSweepSpec spec{2, {"100mbit", "unshaped"}, {RankPlacement::kPacked, RankPlacement::kSpread}};
+  check_host_sweep(spec);
+  const auto points = spread_over_hosts(tiny_points(), spec);
+  // Per rate: dp2 packed, dp2xtp2 packed, dp2xtp2 spread.
+  ASSERT_EQ(points.size(), 6u);
+  EXPECT_EQ(points[0].hosts.link_rate, "100mbit");
+  EXPECT_EQ(points[3].hosts.link_rate, "unshaped");
+  EXPECT_EQ(points[2].strategy.name, "dp2xtp2");
+  EXPECT_EQ(points[2].hosts.placement, RankPlacement::kSpread);
+  // Each rate and placement is its own point and measurement.
+  EXPECT_NE(points[1].key(), points[2].key());
+  EXPECT_NE(points[0].measurement_key(), points[3].measurement_key());
+  EXPECT_NE(points[0].key().find("|hosts=2,link=100mbit,placement=packed"), std::string::npos);
+  // Launched through hosts.sh; spread deals ranks round-robin.
+  const auto command = launch_command(points[2], LaunchSettings{"paratrain", 0, ""});
+  ASSERT_GE(command.size(), 9u);
+  EXPECT_EQ(command[2], "mpirun");
+  EXPECT_EQ(command[4], "4");
+  EXPECT_EQ(command[5], "--map-by");
+  EXPECT_EQ(command[7], "paratrain");
+  nlohmann::json record;
+  write_host_label(host_label(points[2].hosts), record);
+  EXPECT_EQ(record["hosts"], 2);
+  EXPECT_EQ(record["link_rate"], "100mbit");
+  EXPECT_EQ(record["placement"], "spread");
+}
+
+TEST(HostSweep, LocalPointsAreUnchangedAndRecordOneHost) {
+  const auto local = tiny_points();
+  const auto points = spread_over_hosts(local, HostSweepSpec{});
+  ASSERT_EQ(points.size(), local.size());
+  EXPECT_EQ(points[0].key(), local[0].key());
+  EXPECT_EQ(points[0].key().find("hosts="), std::string::npos);
+  EXPECT_EQ(launch_command(points[0], LaunchSettings{"paratrain", 0, ""})[0], "mpirun");
+  nlohmann::json record;
+  write_host_label(host_label(points[0].hosts), record);
+  EXPECT_EQ(record["hosts"], 1);
+  EXPECT_EQ(record["link_rate"], "unshaped");
+}
+
+TEST(HostSweep, BadFlagsAreRefused) {
+  EXPECT_THROW(check_host_sweep(HostSweepSpec{0, {"unshaped"}, {RankPlacement::kPacked}}), UsageError);
+  EXPECT_THROW(check_host_sweep(HostSweepSpec{2, {"fast"}, {RankPlacement::kPacked}}), UsageError);
+  EXPECT_THROW(check_host_sweep(HostSweepSpec{2, {"0mbit"}, {RankPlacement::kPacked}}), UsageError);
+  EXPECT_THROW(check_host_sweep(HostSweepSpec{2, {"1gbit", "1gbit"}, {RankPlacement::kPacked}}), UsageError);
+  EXPECT_THROW(check_host_sweep(HostSweepSpec{1, {"1gbit"}, {RankPlacement::kPacked}}), UsageError);
+  EXPECT_THROW(check_host_sweep(HostSweepSpec{1, {"unshaped"}, {RankPlacement::kSpread}}), UsageError);
+  EXPECT_THROW(parse_rank_placement("scattered"), UsageError);
+  EXPECT_DOUBLE_EQ(link_rate_bits_per_s("100mbit"), 1e8);
+  EXPECT_DOUBLE_EQ(link_rate_bits_per_s("unshaped"), 0);
+}
+
+namespace {
+
+report::MeasuredRun host_run(const std::string& strategy, int tp, const std::string& placement,
+                             const std::string& rate, double tokens) {
+  report::MeasuredRun run;
+  run.point.strategy = strategy;
+  run.layout.grid.dp = strategy == "tp2" ? 1 : 2;
+  run.layout.grid.tp = tp;
+  run.hosts = HostLabel{2, rate, placement};
+  run.tokens_per_s = tokens;
+  return run;
+}
+
+}  // namespace
+
+TEST(HostReport, WinnersCrossoversAndPlacementComputedFromTheRuns) {
+  report::Results results;
+  // tp2 wins at 100mbit, dp2 from 1gbit on: one crossover.
+  results.host_runs = {host_run("dp2", 1, "packed", "1gbit", 900), host_run("tp2", 2, "packed", "1gbit", 600),
+                       host_run("dp2", 1, "packed", "100mbit", 300), host_run("tp2", 2, "packed", "100mbit", 400),
+                       host_run("dp2xtp2", 2, "packed", "100mbit", 350),
+                       host_run("dp2xtp2", 2, "spread", "100mbit", 100),
+                       host_run("dp2", 1, "packed", "unshaped", 1000), host_run("tp2", 2, "packed", "unshaped", 700)};
+  EXPECT_EQ(report::link_rates_in(results.host_runs), (std::vector<std::string>{"100mbit", "1gbit", "unshaped"}));
+  const auto section = report::link_rate_observations(results);
+  std::string all;
+  for (const auto& line : section.lines) all += line + "\n";
+  EXPECT_NE(all.find("At 100mbit: **tp2** leads"), std::string::npos) << all;
+  EXPECT_NE(all.find("At 1gbit: **dp2** leads"), std::string::npos) << all;
+  EXPECT_NE(all.find("Crossover between 100mbit and 1gbit: dp2 overtakes tp2."), std::string::npos) << all;
+  EXPECT_EQ(all.find("Crossover between 1gbit and unshaped"), std::string::npos) << all;
+  EXPECT_NE(all.find("At 100mbit, dp2xtp2 with tp inside a host runs 3.50x the tokens/s of tp across hosts."),
+            std::string::npos)
+      << all;
+  const auto plan = report::link_rate_figure(results);
+  ASSERT_FALSE(plan.skipped());
+  const auto& figure = std::get<report::LineFigure>(plan.data);
+  ASSERT_EQ(figure.series.size(), 4u);  // dp2, tp2, dp2xtp2 inside, dp2xtp2 across
+  EXPECT_EQ(figure.series[0].title, "dp2");
+  ASSERT_EQ(figure.series[0].points.size(), 3u);
+  EXPECT_DOUBLE_EQ(figure.series[0].points[0].x, 0.1);   // 100mbit in Gbit/s
+  EXPECT_DOUBLE_EQ(figure.series[0].points[2].x, 2.0);   // unshaped: twice the fastest shaped rate
+  EXPECT_DOUBLE_EQ(figure.series[0].points[2].y, 1000);
+}
+
+}  // namespace paratrain
