@@ -16,7 +16,7 @@ echo "test.sh: release build and tests took $((SECONDS - start)) s"
 sanitized_start=$SECONDS
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DPARATRAIN_SANITIZE=ON
 cmake --build build-asan -j "$(nproc)" --target paratrain core_test kernels_test io_test model_test \
-  cli_test layout_test comm_test parallel_test report_test
+  cli_test layout_test comm_test parallel_test parts_test report_test record_test host_sweep_test
 echo "test.sh: sanitizer build took $((SECONDS - sanitized_start)) s"
 # Leak checking is off: MPI and OpenMP keep their allocations until exit.
 export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1

@@ -123,9 +123,9 @@ size_t total_elements(const std::vector<ParameterSpec>& specs, size_t pad_to = 1
 
 ParameterTable::ParameterTable(MemoryTracker& tracker, std::vector<ParameterSpec> specs,
                                size_t pad_to)
-    : values_(tracker, MemoryCategory::kParameters, total_elements(specs, pad_to)),
-      grads_(tracker, MemoryCategory::kGradients, total_elements(specs, pad_to)),
-      size_(total_elements(specs)) {
+    : size_(total_elements(specs)),
+      values_(tracker, MemoryCategory::kParameters, total_elements(specs, pad_to)),
+      grads_(tracker, MemoryCategory::kGradients, total_elements(specs, pad_to)) {
   size_t offset = 0;
   for (auto& spec : specs) {
     const size_t count = static_cast<size_t>(spec.numel());

@@ -68,7 +68,9 @@ TEST(TensorParallelSlicing, ShardsPartitionEveryTensor) {
         const ParameterSpec spec = unit_parameter_specs(config(), unit, {rank, tp, false})[tensor];
         const bool replicated = spec.numel() == spec.full_numel();
         for (int64_t idx = 0; idx < spec.numel(); ++idx) owners[spec.global_index(idx)] += 1;
-        if (replicated) EXPECT_EQ(spec.shape, spec.full_shape) << spec.name;
+        if (replicated) {
+          EXPECT_EQ(spec.shape, spec.full_shape) << spec.name;
+        }
       }
       const bool replicated = unit_parameter_specs(config(), unit, {0, tp, false})[tensor].numel() ==
                               full[tensor].full_numel();
