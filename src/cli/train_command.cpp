@@ -1,4 +1,5 @@
 // paratrain train: train under a layout, one line per step from rank 0.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -54,8 +55,9 @@ class TrainCommand : public Command {
     Timeline timeline;
     const bool speaks = world.rank() == 0;
     // Before any allocation: a run that cannot fit is refused, not OOM-killed.
-    if (const auto refusal = refuse_if_too_large(flags_.train, layout, grid, *data_)) {
-      if (speaks) std::fprintf(stderr, "paratrain: error: %s\n", refusal->c_str());
+    const MemoryCheck memory = check_memory(flags_.train, layout, grid, *data_);
+    if (memory.refusal) {
+      if (speaks) std::fprintf(stderr, "paratrain: error: %s\n", memory.refusal->c_str());
       return 2;
     }
     Trainer trainer(flags_.train, layout, grid, *data_, tracker, timeline);
@@ -94,6 +96,7 @@ class TrainCommand : public Command {
         save_checkpoint(trainer, data_->describe(), checkpoint_dir_, keep_);
       }
     }
+    report_memory(world, memory.plan, tracker);
     if (!trace_path_.empty()) write_run_trace(trace_path_, grid, timeline, origin);
     if (!params_path_.empty()) trainer.save_parameters(params_path_);
     return 0;
@@ -116,6 +119,16 @@ class TrainCommand : public Command {
     if (resume_dir_.empty()) return;
     resume_ = choose_checkpoint(resume_dir_);
     check_checkpoint_matches(resume_.manifest, flags_.train, data_->describe());
+  }
+
+  // The plan must be the runtime's allocation list: rank 0 says both, and the
+  // largest difference over the ranks.
+  static void report_memory(const Communicator& world, const MemoryPlan& plan, const MemoryTracker& tracker) {
+    double mismatch = std::abs(static_cast<double>(plan.total_bytes) - static_cast<double>(tracker.peak_total()));
+    world.all_reduce_max(&mismatch, 1);
+    if (world.rank() != 0) return;
+    std::printf("memory | planned %zu bytes | tracked peak %zu bytes | largest plan error over ranks %.0f bytes\n",
+                plan.total_bytes, tracker.peak_total(), mismatch);
   }
 
   bool checkpoint_due(uint32_t done) const {

@@ -86,9 +86,11 @@ AvailableMemory available_memory() {
   return available;
 }
 
-std::optional<std::string> refuse_if_too_large(const TrainOptions& options, const Layout& layout,
-                                               const ProcessGrid& grid, const TokenSource& data) {
-  const MemoryPlan plan = plan_trainer_memory(options, layout, grid, data);
+MemoryCheck check_memory(const TrainOptions& options, const Layout& layout, const ProcessGrid& grid,
+                         const TokenSource& data) {
+  MemoryCheck check;
+  check.plan = plan_trainer_memory(options, layout, grid, data);
+  const MemoryPlan& plan = check.plan;
   const Communicator& world = grid.world();
   const int host_ranks = world.size() > 1 ? ranks_on_this_host(world) : 1;
   const AvailableMemory available = available_memory();
@@ -96,7 +98,7 @@ std::optional<std::string> refuse_if_too_large(const TrainOptions& options, cons
   // The worst shortfall over the world decides, so every rank gives the same answer.
   double shortfall = needed - static_cast<double>(available.bytes);
   world.all_reduce_max(&shortfall, 1);
-  if (shortfall <= 0) return std::nullopt;
+  if (shortfall <= 0) return check;
   std::ostringstream line;
   line << "the run needs " << gib(plan.total_bytes) << " per rank";
   if (host_ranks > 1) line << " x " << host_ranks << " ranks on this host";
@@ -104,7 +106,8 @@ std::optional<std::string> refuse_if_too_large(const TrainOptions& options, cons
        << "); the largest part is " << memory_category_name(plan.largest) << " ("
        << gib(plan.category_bytes[static_cast<int>(plan.largest)])
        << " per rank); reduce --seq-len, --batch-size or the model, or split it over more ranks";
-  return line.str();
+  check.refusal = line.str();
+  return check;
 }
 
 }  // namespace paratrain

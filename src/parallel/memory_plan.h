@@ -33,10 +33,14 @@ struct AvailableMemory {
 // MemAvailable from /proc/meminfo, or the cgroup's remaining limit if lower.
 AvailableMemory available_memory();
 
+struct MemoryCheck {
+  MemoryPlan plan;                     // this rank's
+  std::optional<std::string> refusal;  // one line, set on every rank when any rank cannot fit
+};
+
 // Collective: every rank plans; the ranks on one host must fit together in
-// what that host has. Returns the one-line refusal (the same on every rank
-// of the world), or nothing when the run fits.
-std::optional<std::string> refuse_if_too_large(const TrainOptions& options, const Layout& layout,
-                                               const ProcessGrid& grid, const TokenSource& data);
+// what that host has.
+MemoryCheck check_memory(const TrainOptions& options, const Layout& layout, const ProcessGrid& grid,
+                         const TokenSource& data);
 
 }  // namespace paratrain
