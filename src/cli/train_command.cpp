@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/common_flags.h"
@@ -61,8 +62,9 @@ class TrainCommand : public Command {
       return 2;
     }
     Trainer trainer(flags_.train, layout, grid, *data_, tracker, timeline);
-    if (!resume_.folder.empty()) {
-      load_checkpoint(trainer, resume_.folder, resume_.manifest);
+    if (resume_contents_) {
+      load_checkpoint(trainer, *resume_contents_);
+      resume_contents_.reset();  // the full arrays are not needed any more
       if (speaks) {
         for (const auto& warning : resume_.warnings) std::fprintf(stderr, "paratrain: warning: %s\n", warning.c_str());
         std::printf("resumed from %s at step %u\n", resume_.folder.c_str(), trainer.next_step());
@@ -119,6 +121,7 @@ class TrainCommand : public Command {
     if (resume_dir_.empty()) return;
     resume_ = choose_checkpoint(resume_dir_);
     check_checkpoint_matches(resume_.manifest, flags_.train, data_->describe());
+    resume_contents_ = read_checkpoint(resume_.folder, resume_.manifest, flags_.train.model);
   }
 
   // The plan must be the runtime's allocation list: rank 0 says both, and the
@@ -143,6 +146,7 @@ class TrainCommand : public Command {
   int checkpoint_every_ = 0;
   int keep_ = 2;
   ChosenCheckpoint resume_;
+  std::optional<CheckpointContents> resume_contents_;  // read and checked in prepare()
   std::unique_ptr<TokenSource> data_;
 };
 

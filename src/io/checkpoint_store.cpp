@@ -154,7 +154,8 @@ nlohmann::json verify_checkpoint(const std::string& folder) {
   }
   for (const auto& [name, expected] : manifest["files"].items()) {
     const std::string path = (fs::path(folder) / name).string();
-    if (name.find('/') != std::string::npos || !expected.contains("bytes") || !expected.contains("fnv1a64")) {
+    if (name.find('/') != std::string::npos || name == ".." || !expected.is_object() ||
+        !expected.contains("bytes") || !expected.contains("fnv1a64")) {
       throw UsageError("--resume: " + manifest_path + " lists a malformed file entry '" + name + "'");
     }
     const uint64_t bytes = check_input_file(path, "--resume", kMaxCheckpointFileBytes);

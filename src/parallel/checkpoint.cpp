@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -116,6 +117,9 @@ void check_checkpoint_matches(const nlohmann::json& manifest, const TrainOptions
   for (const char* key : {"format", "step", "optimizer_step_count", "config", "seed", "adamw", "data"}) {
     if (!manifest.contains(key)) throw UsageError(std::string("--resume: the manifest has no '") + key + "'");
   }
+  for (const char* key : {"config", "adamw", "data"}) {
+    if (!manifest[key].is_object()) throw UsageError(std::string("--resume: the manifest's '") + key + "' is not an object");
+  }
   const nlohmann::json config = nlohmann::json::parse(options.model.to_json());
   for (const auto& [field, value] : config.items()) {
     const nlohmann::json saved = manifest["config"].value(field, nlohmann::json());
@@ -126,16 +130,32 @@ void check_checkpoint_matches(const nlohmann::json& manifest, const TrainOptions
   if (manifest["adamw"] != adamw) differs("optimizer (--lr)", manifest["adamw"], adamw);
   const nlohmann::json source = manifest["data"].value("source", nlohmann::json());
   if (source != nlohmann::json(data_description)) differs("data (--data)", source, data_description);
-  if (!manifest["step"].is_number_unsigned() || !manifest["optimizer_step_count"].is_number_unsigned()) {
-    throw UsageError("--resume: the manifest's step or optimizer_step_count is not a count");
+  const nlohmann::json& step = manifest["step"];
+  const nlohmann::json& count = manifest["optimizer_step_count"];
+  if (!step.is_number_unsigned() || step.get<uint64_t>() > UINT32_MAX || count != step) {
+    throw UsageError("--resume: the manifest's step and optimizer_step_count must be the same count of steps");
   }
 }
 
-void load_checkpoint(Trainer& trainer, const std::string& folder, const nlohmann::json& manifest) {
-  const SafetensorsFile model = SafetensorsFile::read((std::filesystem::path(folder) / kModelFile).string());
-  const SafetensorsFile moments =
-      SafetensorsFile::read((std::filesystem::path(folder) / kOptimizerFile).string());
-  const long step_count = manifest["optimizer_step_count"].get<long>();
+CheckpointContents read_checkpoint(const std::string& folder, const nlohmann::json& manifest,
+                                   const ModelConfig& model) {
+  CheckpointContents contents{manifest,
+                              SafetensorsFile::read((std::filesystem::path(folder) / kModelFile).string()),
+                              SafetensorsFile::read((std::filesystem::path(folder) / kOptimizerFile).string())};
+  for (int unit = 0; unit < unit_count(model); ++unit) {
+    for (const auto& spec : unit_parameter_specs(model, unit)) {
+      contents.model.f32(spec.name, spec.full_shape);  // throws naming the file and tensor
+      contents.moments.f32("exp_avg." + spec.name, spec.full_shape);
+      contents.moments.f32("exp_avg_sq." + spec.name, spec.full_shape);
+    }
+  }
+  return contents;
+}
+
+void load_checkpoint(Trainer& trainer, const CheckpointContents& checkpoint) {
+  const SafetensorsFile& model = checkpoint.model;
+  const SafetensorsFile& moments = checkpoint.moments;
+  const long step_count = checkpoint.manifest["optimizer_step_count"].get<long>();
   for (size_t chunk_idx = 0; chunk_idx < trainer.chunks().size(); ++chunk_idx) {
     ParameterTable& params = trainer.chunks()[chunk_idx]->params();
     // The chunk's flat moments, as if held whole, then this rank's part of them.
@@ -152,7 +172,7 @@ void load_checkpoint(Trainer& trainer, const std::string& folder, const nlohmann
     std::memcpy(state.moment2, flat2.data() + state.begin, sizeof(float) * state.count);
     optimizer.set_step_count(step_count);
   }
-  trainer.set_next_step(manifest["step"].get<uint32_t>());
+  trainer.set_next_step(checkpoint.manifest["step"].get<uint32_t>());
 }
 
 }  // namespace paratrain

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/safetensors.h"
 #include "parallel/trainer.h"
 
 namespace paratrain {
@@ -30,8 +31,20 @@ void save_checkpoint(Trainer& trainer, const std::string& data_description, cons
 void check_checkpoint_matches(const nlohmann::json& manifest, const TrainOptions& options,
                               const std::string& data_description);
 
-// Every rank: parameters, moments, step count and next step from the
-// checkpoint folder (already verified), resharded to the trainer's layout.
-void load_checkpoint(Trainer& trainer, const std::string& folder, const nlohmann::json& manifest);
+struct CheckpointContents {
+  nlohmann::json manifest;
+  SafetensorsFile model;    // model.safetensors
+  SafetensorsFile moments;  // optimizer.safetensors
+};
+
+// Every rank, before any work: reads a verified checkpoint folder's files and
+// checks that every tensor the model needs is there with its full shape
+// (UsageError naming the file and tensor).
+CheckpointContents read_checkpoint(const std::string& folder, const nlohmann::json& manifest,
+                                   const ModelConfig& model);
+
+// Every rank: parameters, moments, step count and next step, resharded to the
+// trainer's layout.
+void load_checkpoint(Trainer& trainer, const CheckpointContents& checkpoint);
 
 }  // namespace paratrain
