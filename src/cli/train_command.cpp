@@ -1,5 +1,8 @@
 // paratrain train: train under a layout, one line per step from rank 0.
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/common_flags.h"
@@ -10,6 +13,9 @@
 #include "core/memory.h"
 #include "io/output_file.h"
 #include "metrics/timeline.h"
+#include "io/checkpoint_store.h"
+#include "parallel/checkpoint.h"
+#include "parallel/memory_plan.h"
 #include "parallel/trainer.h"
 
 namespace paratrain {
@@ -23,6 +29,14 @@ class TrainCommand : public Command {
     sub.add_option("--steps", steps_, "optimizer steps")->capture_default_str();
     sub.add_option("--trace", trace_path_, "write a Chrome trace of every rank here");
     sub.add_option("--save-params", params_path_, "write the final parameters (safetensors) here");
+    sub.add_option("--checkpoint", checkpoint_dir_,
+                   "write checkpoints (DIR/step-NNNNNN) here: every --checkpoint-every steps and at the end");
+    sub.add_option("--checkpoint-every", checkpoint_every_, "steps between checkpoints (0: only at the end)")
+        ->capture_default_str();
+    sub.add_option("--keep", keep_, "checkpoints kept in --checkpoint DIR")->capture_default_str();
+    sub.add_option("--resume", resume_dir_,
+                   "continue from the newest whole checkpoint in DIR (or from the checkpoint folder DIR), "
+                   "under any layout; --steps counts from step 0");
   }
 
   void prepare(int world_size) override {
@@ -31,6 +45,7 @@ class TrainCommand : public Command {
     // Before training: an unusable output path must not cost the trained parameters.
     if (!trace_path_.empty()) check_output_path(trace_path_, "--trace");
     if (!params_path_.empty()) check_output_path(params_path_, "--save-params");
+    prepare_checkpoints();
   }
 
   int run(const Communicator& world) override {
@@ -39,8 +54,22 @@ class TrainCommand : public Command {
     ProcessGrid grid(layout.grid, world);
     MemoryTracker tracker;
     Timeline timeline;
-    Trainer trainer(flags_.train, layout, grid, *data_, tracker, timeline);
     const bool speaks = world.rank() == 0;
+    // Before any allocation: a run that cannot fit is refused, not OOM-killed.
+    const MemoryCheck memory = check_memory(flags_.train, layout, grid, *data_);
+    if (memory.refusal) {
+      if (speaks) std::fprintf(stderr, "paratrain: error: %s\n", memory.refusal->c_str());
+      return 2;
+    }
+    Trainer trainer(flags_.train, layout, grid, *data_, tracker, timeline);
+    if (resume_contents_) {
+      load_checkpoint(trainer, *resume_contents_);
+      resume_contents_.reset();  // the full arrays are not needed any more
+      if (speaks) {
+        for (const auto& warning : resume_.warnings) std::fprintf(stderr, "paratrain: warning: %s\n", warning.c_str());
+        std::printf("resumed from %s at step %u\n", resume_.folder.c_str(), trainer.next_step());
+      }
+    }
     if (speaks) {
       std::printf("paratrain train | %s | layout %s | data %s | %d micro-batch(es) per replica\n",
                   model.to_json().c_str(), layout.to_json().c_str(), data_->describe().c_str(),
@@ -49,7 +78,7 @@ class TrainCommand : public Command {
     world.barrier();
     const double origin = now_seconds();
     const double tokens_per_step = static_cast<double>(model.batch_size) * model.seq_len;
-    for (int step_idx = 0; step_idx < steps_; ++step_idx) {
+    while (trainer.next_step() < static_cast<uint32_t>(steps_)) {
       maybe_inject_fault(world.rank(), trainer.next_step());
       const double begin = now_seconds();
       const StepResult result = trainer.train_step();
@@ -65,16 +94,59 @@ class TrainCommand : public Command {
                     result.step, result.loss, seconds, tokens_per_step / seconds, utilization);
         std::fflush(stdout);
       }
+      if (checkpoint_due(trainer.next_step())) {
+        save_checkpoint(trainer, data_->describe(), checkpoint_dir_, keep_);
+      }
     }
+    report_memory(world, memory.plan, tracker);
     if (!trace_path_.empty()) write_run_trace(trace_path_, grid, timeline, origin);
     if (!params_path_.empty()) trainer.save_parameters(params_path_);
     return 0;
   }
 
  private:
+  void prepare_checkpoints() {
+    if (checkpoint_every_ < 0) throw UsageError("--checkpoint-every must be 0 or more");
+    if (keep_ < 1) throw UsageError("--keep must be at least 1");
+    if (checkpoint_every_ > 0 && checkpoint_dir_.empty()) {
+      throw UsageError("--checkpoint-every needs --checkpoint DIR");
+    }
+    if (!checkpoint_dir_.empty()) {
+      std::error_code error;
+      if (std::filesystem::exists(checkpoint_dir_, error) && !std::filesystem::is_directory(checkpoint_dir_, error)) {
+        throw UsageError("--checkpoint: " + checkpoint_dir_ + " exists and is not a folder");
+      }
+      check_output_path(checkpoint_dir_ + "/step-write-check", "--checkpoint", MissingFolder::kWillBeCreated);
+    }
+    if (resume_dir_.empty()) return;
+    resume_ = choose_checkpoint(resume_dir_);
+    check_checkpoint_matches(resume_.manifest, flags_.train, data_->describe());
+    resume_contents_ = read_checkpoint(resume_.folder, resume_.manifest, flags_.train.model);
+  }
+
+  // The plan must be the runtime's allocation list: rank 0 says both, and the
+  // largest difference over the ranks.
+  static void report_memory(const Communicator& world, const MemoryPlan& plan, const MemoryTracker& tracker) {
+    double mismatch = std::abs(static_cast<double>(plan.total_bytes) - static_cast<double>(tracker.peak_total()));
+    world.all_reduce_max(&mismatch, 1);
+    if (world.rank() != 0) return;
+    std::printf("memory | planned %zu bytes | tracked peak %zu bytes | largest plan error over ranks %.0f bytes\n",
+                plan.total_bytes, tracker.peak_total(), mismatch);
+  }
+
+  bool checkpoint_due(uint32_t done) const {
+    if (checkpoint_dir_.empty()) return false;
+    return done == static_cast<uint32_t>(steps_) || (checkpoint_every_ > 0 && done % checkpoint_every_ == 0);
+  }
+
   CommonFlags flags_;
   int steps_ = 10;
   std::string trace_path_, params_path_;
+  std::string checkpoint_dir_, resume_dir_;
+  int checkpoint_every_ = 0;
+  int keep_ = 2;
+  ChosenCheckpoint resume_;
+  std::optional<CheckpointContents> resume_contents_;  // read and checked in prepare()
   std::unique_ptr<TokenSource> data_;
 };
 

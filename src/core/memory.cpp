@@ -1,6 +1,7 @@
 #include "core/memory.h"
 
 #include <malloc.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -45,6 +46,17 @@ void* allocate_zeroed(size_t bytes) {
 }
 
 void free_allocation(void* pointer) { std::free(pointer); }
+
+void* reserve_untouchable(size_t bytes) {
+  // PROT_NONE and MAP_NORESERVE: address space only, no commit charge, and
+  // any access faults, so a plan that writes into a buffer is caught.
+  void* pointer = ::mmap(nullptr, std::max<size_t>(bytes, 1), PROT_NONE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (pointer == MAP_FAILED) throw std::bad_alloc();
+  return pointer;
+}
+
+void release_untouchable(void* pointer, size_t bytes) { ::munmap(pointer, std::max<size_t>(bytes, 1)); }
 
 size_t peak_rss_bytes() {
   rusage usage{};

@@ -25,8 +25,16 @@ enum class MemoryCategory : int {
 inline constexpr int kMemoryCategoryCount = 6;
 const char* memory_category_name(MemoryCategory category);
 
+// kPlanOnly: a dry run of the allocation plan. Buffers record their sizes
+// but hold no memory (an inaccessible address range, reserving nothing), so
+// the runtime's own constructors say how many bytes a run needs before any
+// is allocated; code that writes into buffers must not run in this mode.
+enum class TrackerMode { kAllocate, kPlanOnly };
+
 class MemoryTracker {
  public:
+  explicit MemoryTracker(TrackerMode mode = TrackerMode::kAllocate) : mode_(mode) {}
+  bool plans_only() const { return mode_ == TrackerMode::kPlanOnly; }
   void on_allocate(MemoryCategory category, size_t bytes);
   void on_free(MemoryCategory category, size_t bytes);
   size_t live_bytes(MemoryCategory category) const { return live_[index(category)]; }
@@ -36,6 +44,7 @@ class MemoryTracker {
 
  private:
   static int index(MemoryCategory category) { return static_cast<int>(category); }
+  TrackerMode mode_ = TrackerMode::kAllocate;
   std::array<size_t, kMemoryCategoryCount> live_{};
   std::array<size_t, kMemoryCategoryCount> peak_{};
   size_t live_total_ = 0;
@@ -70,10 +79,15 @@ class Buffer {
 
 void* allocate_zeroed(size_t bytes);  // aligned, pages touched; throws on failure
 void free_allocation(void* pointer);
+// For a plan-only tracker: an address range that no access may touch and
+// that commits no memory.
+void* reserve_untouchable(size_t bytes);
+void release_untouchable(void* pointer, size_t bytes);
 
 template <typename T>
 Buffer<T>::Buffer(MemoryTracker& tracker, MemoryCategory category, size_t count)
-    : data_(static_cast<T*>(allocate_zeroed(count * sizeof(T)))),
+    : data_(static_cast<T*>(tracker.plans_only() ? reserve_untouchable(count * sizeof(T))
+                                                  : allocate_zeroed(count * sizeof(T)))),
       count_(count),
       tracker_(&tracker),
       category_(category) {
@@ -99,7 +113,11 @@ template <typename T>
 void Buffer<T>::release() {
   if (data_ == nullptr) return;
   tracker_->on_free(category_, count_ * sizeof(T));
-  free_allocation(data_);
+  if (tracker_->plans_only()) {
+    release_untouchable(data_, count_ * sizeof(T));
+  } else {
+    free_allocation(data_);
+  }
   data_ = nullptr;
   count_ = 0;
 }

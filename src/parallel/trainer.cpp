@@ -33,7 +33,7 @@ Trainer::Trainer(const TrainOptions& options, const Layout& layout, const Proces
     chunks_.push_back(std::make_unique<ModelChunk>(model, units.begin, units.end, tracker,
                                                    *workspace_, micro_batch, slots, tp_, padding));
     ParameterTable& params = chunks_.back()->params();
-    initialize_parameters(params, options.seed);
+    if (!tracker.plans_only()) initialize_parameters(params, options.seed);
     optimizers_.push_back(make_optimizer(layout, grid, params, options.adamw, tracker, timeline));
     chunk_pointers.push_back(chunks_.back().get());
   }

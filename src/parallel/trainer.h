@@ -58,6 +58,9 @@ class Trainer {
   ModelChunk* last_stage_chunk();  // the chunk with the Head, if this rank has it
   const Layout& layout() const { return layout_; }
   uint32_t next_step() const { return next_step_; }
+  // A resumed run continues at the checkpoint's step.
+  void set_next_step(uint32_t step) { next_step_ = step; }
+  const TrainOptions& options() const { return options_; }
   const ProcessGrid& grid() const { return grid_; }
   // First global sample index of this rank's replica.
   uint32_t replica_first_sample() const;

@@ -31,4 +31,20 @@ TEST(MemoryTracker, MoveKeepsOneOwner) {
   EXPECT_EQ(tracker.live_total(), 0u);
 }
 
+TEST(MemoryTracker, PlanOnlyRecordsSizesAndHoldsNoMemory) {
+  MemoryTracker plan(TrackerMode::kPlanOnly);
+  EXPECT_TRUE(plan.plans_only());
+  const size_t rss_before = peak_rss_bytes();
+  {
+    // 64 GiB: more than the machine has, so a plan must not commit it.
+    Buffer<float> huge(plan, MemoryCategory::kActivations, size_t{16} << 30);
+    Buffer<float> small(plan, MemoryCategory::kParameters, 10);
+    EXPECT_NE(huge.data(), nullptr);
+    EXPECT_EQ(plan.live_total(), (size_t{64} << 30) + 40);
+  }
+  EXPECT_EQ(plan.live_total(), 0u);
+  EXPECT_EQ(plan.peak_bytes(MemoryCategory::kActivations), size_t{64} << 30);
+  EXPECT_LT(peak_rss_bytes() - rss_before, size_t{64} << 20);
+}
+
 }  // namespace paratrain
