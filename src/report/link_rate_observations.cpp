@@ -31,7 +31,7 @@ Leader leader_of(const RunsByLabel& runs) {
     if (leader.run == nullptr || run->tokens_per_s > leader.run->tokens_per_s) leader = {label, run, true};
   }
   for (const auto& [label, run] : runs) {
-    if (run != leader.run && !beyond_noise(leader.run->tokens_spread, run->tokens_spread)) leader.clear = false;
+    if (run != leader.run && !beyond_noise(tokens_range(*leader.run), tokens_range(*run))) leader.clear = false;
   }
   return leader;
 }
@@ -46,7 +46,7 @@ std::string rate_line(const std::string& rate, const RunsByLabel& runs) {
     std::snprintf(text, sizeof(text), "%s %s %.0f tok/s (%.2fx)", label == runs.begin()->first ? ";" : ",",
                   label.c_str(), run->tokens_per_s, run->tokens_per_s / leader.run->tokens_per_s);
     line += text;
-    const std::string range = range_text(run->tokens_spread, run->repeats);
+    const std::string range = range_text(tokens_range(*run), run->repeats);
     if (!range.empty()) line += " [" + range + "]";
   }
   return line + ".";
@@ -60,8 +60,8 @@ void placement_line(const std::string& rate, const RunsByLabel& runs, std::vecto
     const auto across = runs.find(label.substr(0, cut) + " (tp across hosts)");
     if (across == runs.end()) continue;
     const MeasuredRun& other = *across->second;
-    const bool apart = beyond_noise(inside->tokens_spread, other.tokens_spread) ||
-                       beyond_noise(other.tokens_spread, inside->tokens_spread);
+    const bool apart = beyond_noise(tokens_range(*inside), tokens_range(other)) ||
+                       beyond_noise(tokens_range(other), tokens_range(*inside));
     char text[240];
     std::snprintf(text, sizeof(text), "At %s, %s with tp inside a host runs %.2fx the tokens/s of tp across hosts%s.",
                   rate.c_str(), label.substr(0, cut).c_str(), inside->tokens_per_s / other.tokens_per_s,

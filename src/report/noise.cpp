@@ -29,6 +29,14 @@ std::string machine_line(const MachineRecord& machine) {
 
 bool beyond_noise(const Spread& ahead, const Spread& behind) { return ahead.low > behind.high; }
 
+Spread tokens_range(const MeasuredRun& run) {
+  return run.repeats > 1 ? run.tokens_spread : Spread{run.tokens_per_s, run.tokens_per_s};
+}
+
+Spread per_device_range(const MeasuredRun& run) {
+  return run.repeats > 1 ? run.per_device_spread : Spread{run.tokens_per_s_per_device, run.tokens_per_s_per_device};
+}
+
 std::string range_text(const Spread& spread, int repeats) {
   if (repeats < 2) return "";
   return fixed(spread.low, 0) + "–" + fixed(spread.high, 0);

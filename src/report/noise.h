@@ -19,6 +19,10 @@ namespace paratrain::report {
 
 // `ahead`'s lead over `behind` exceeds their combined spread.
 bool beyond_noise(const Spread& ahead, const Spread& behind);
+// The run's range of tokens/s (of per-device tokens/s) over its repeats; the
+// value itself for a run measured once (or built without folding).
+Spread tokens_range(const MeasuredRun& run);
+Spread per_device_range(const MeasuredRun& run);
 
 // "14800–15200" (rounded to whole numbers), or "" for a single repeat.
 std::string range_text(const Spread& spread, int repeats);

@@ -49,8 +49,8 @@ void add_mfu_line(const ReferencePoint& reference, std::vector<std::string>& lin
   for (const MeasuredRun* run : reference.runs) {
     if (run == best || !run->mfu || run->tokens_per_s <= 0 || best->tokens_per_s <= 0) continue;
     const double best_scale = *best->mfu / best->tokens_per_s, scale = *run->mfu / run->tokens_per_s;
-    const Spread best_mfu{best_scale * best->tokens_spread.low, best_scale * best->tokens_spread.high};
-    const Spread run_mfu{scale * run->tokens_spread.low, scale * run->tokens_spread.high};
+    const Spread best_mfu{best_scale * tokens_range(*best).low, best_scale * tokens_range(*best).high};
+    const Spread run_mfu{scale * tokens_range(*run).low, scale * tokens_range(*run).high};
     if (!beyond_noise(best_mfu, run_mfu)) tied += (tied.empty() ? "" : ", ") + run->point.strategy;
   }
   lines.push_back("Highest MFU: **" + best->point.strategy + "** at " + percent(*best->mfu, 2) +

@@ -18,7 +18,7 @@ std::string tokens(double tokens_per_s) { return fixed(tokens_per_s, 0) + " toke
 
 // "15000 tokens/s" or, over repeats, "15000 tokens/s (14800–15200)".
 std::string tokens_with_range(const MeasuredRun& run) {
-  const std::string range = range_text(run.tokens_spread, run.repeats);
+  const std::string range = range_text(tokens_range(run), run.repeats);
   return tokens(run.tokens_per_s) + (range.empty() ? "" : " (" + range + ")");
 }
 
@@ -35,10 +35,10 @@ std::string winner_line(const Results& results, SweepField axis, double value) {
   const std::string where = std::string(sweep_field_name(axis)) + " " + value_text(value) + ": ";
   if (runs.size() < 2) return where + "**" + runs[0]->point.strategy + "** at " + tokens_with_range(*runs[0]) +
                               " (the only strategy measured here)";
-  if (!beyond_noise(runs[0]->tokens_spread, runs[1]->tokens_spread)) {
+  if (!beyond_noise(tokens_range(*runs[0]), tokens_range(*runs[1]))) {
     std::string tied;
     for (const MeasuredRun* run : runs) {
-      if (run != runs[0] && beyond_noise(runs[0]->tokens_spread, run->tokens_spread)) continue;
+      if (run != runs[0] && beyond_noise(tokens_range(*runs[0]), tokens_range(*run))) continue;
       tied += (tied.empty() ? "" : ", ") + run->point.strategy + " " + tokens_with_range(*run);
     }
     return where + "**tied within noise**: " + tied + " (their ranges over repeats overlap)";
@@ -64,11 +64,11 @@ std::string drop_line(const Results& results, SweepField axis, const std::string
     const double ratio = run->tokens_per_s_per_device / seq->tokens_per_s_per_device;
     // The ratio's range over repeats: the run's slowest against seq's fastest, and the reverse.
     const bool repeated = run->repeats > 1 || seq->repeats > 1;
-    const double ratio_high = seq->per_device_spread.low > 0
-                                  ? run->per_device_spread.high / seq->per_device_spread.low
+    const double ratio_high = per_device_range(*seq).low > 0
+                                  ? per_device_range(*run).high / per_device_range(*seq).low
                                   : ratio;
-    const double ratio_low = seq->per_device_spread.high > 0
-                                 ? run->per_device_spread.low / seq->per_device_spread.high
+    const double ratio_low = per_device_range(*seq).high > 0
+                                 ? per_device_range(*run).low / per_device_range(*seq).high
                                  : ratio;
     const std::string range = repeated ? ", " + percent(ratio_low) + "–" + percent(ratio_high) : "";
     const std::string point = value_text(run->point.value) + " (" + percent(ratio) + range + ")";
