@@ -21,6 +21,8 @@ class StudyCommand : public LocalCommand {
         ->capture_default_str();
     sub.add_flag("--full", full_, "the seed report's baseline sweep (hours on a small machine)");
     sub.add_option("--ranks", ranks_, "ranks of the parallel strategies")->capture_default_str();
+    sub.add_option("--repeats", repeats_, "measurements of each point, interleaved across strategies")
+        ->capture_default_str();
     sub.add_option("--peak-gflops", peak_gflops_,
                    "device peak for MFU (default: one calibration GEMM)");
   }
@@ -28,7 +30,8 @@ class StudyCommand : public LocalCommand {
   int run() override {
     if (ranks_ < 1) throw UsageError("--ranks must be at least 1");
     if (peak_gflops_ < 0) throw UsageError("--peak-gflops must be positive");
-    const std::vector<SweepPoint> points = plan_sweep(study_spec(full_, ranks_));
+    if (repeats_ < 1) throw UsageError("--repeats must be at least 1");
+    const std::vector<SweepPoint> points = plan_sweep(study_spec(full_, ranks_, repeats_));
     namespace fs = std::filesystem;
     SweepOptions options;
     options.results_path = (fs::path(out_dir_) / "results.jsonl").string();
@@ -45,6 +48,7 @@ class StudyCommand : public LocalCommand {
   std::string out_dir_ = "study";
   bool full_ = false;
   int ranks_ = 2;
+  int repeats_ = 3;
   double peak_gflops_ = 0;
 };
 

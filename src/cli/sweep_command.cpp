@@ -32,10 +32,14 @@ class SweepCommand : public LocalCommand {
     auto* grid = sub.add_option("--grid", grid_flags_, "field=v1,v2,... varied one at a time (repeatable)")
                      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     sub.add_option("--sweep-file", sweep_file_,
-                   "JSON {base, grid, strategies, warmup, steps}; overrides the flags it names")
+                   "JSON {base, grid, strategies, warmup, steps, repeats}; overrides the flags it names")
         ->excludes(grid);
     sub.add_option("--warmup", spec_.warmup, "untimed steps of each point")->capture_default_str();
     sub.add_option("--steps", spec_.steps, "measured steps of each point")->capture_default_str();
+    sub.add_option("--repeats", spec_.repeats,
+                   "measure each point this many times, as separate jobs interleaved across strategies; "
+                   "the report takes the median and shows the spread")
+        ->capture_default_str();
     sub.add_option("--out", options_.results_path, "results file (JSON lines), appended and resumed")
         ->capture_default_str();
     sub.add_option("--csv", options_.csv_path, "also export the results as CSV here");

@@ -1,6 +1,8 @@
 #include "model/config.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "core/checked_math.h"
@@ -67,10 +69,19 @@ double ModelConfig::flops_per_token() const {
          12.0 * n_layers * static_cast<double>(seq_len) * d_model;
 }
 
+double shortest_round_trip(float value) {
+  // The shortest decimal that reads back as the same float ("0.1"), parsed as
+  // a double, so JSON prints 0.1 rather than the float's exact 0.10000000149011612.
+  char text[32];
+  const auto written = std::to_chars(text, text + sizeof(text), value);
+  *written.ptr = '\0';
+  return std::strtod(text, nullptr);
+}
+
 std::string ModelConfig::to_json() const {
   nlohmann::json j = {{"vocab_size", vocab_size}, {"seq_len", seq_len},   {"d_model", d_model},
                       {"n_heads", n_heads},       {"n_layers", n_layers}, {"ffn_mult", ffn_mult},
-                      {"dropout", dropout},       {"batch_size", batch_size}};
+                      {"dropout", shortest_round_trip(dropout)}, {"batch_size", batch_size}};
   return j.dump();
 }
 

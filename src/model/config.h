@@ -45,4 +45,8 @@ struct ModelConfig {
 // benchmarks and the peer use ("cpu-small").
 ModelConfig cpu_small_config();
 
+// The float as a person writes it: the shortest decimal that round-trips
+// (0.1f -> 0.1), as a double for JSON and messages.
+double shortest_round_trip(float value);
+
 }  // namespace paratrain

@@ -116,6 +116,7 @@ json to_json(const SweepLabel& label) {
   if (!label.measurement_key.empty()) out["measurement_key"] = label.measurement_key;
   if (label.seconds) out["seconds"] = *label.seconds;
   if (!label.reused_from.empty()) out["reused_from"] = label.reused_from;
+  out["repeat"] = label.repeat;
   return out;
 }
 
@@ -130,6 +131,8 @@ SweepLabel sweep_label_from_json(const json& sweep) {
   label.trace = json_text_or(sweep, "trace", "");
   if (json_has(sweep, "seconds")) label.seconds = json_number(sweep, "seconds");
   label.reused_from = json_text_or(sweep, "reused_from", "");
+  label.repeat = json_int_or(sweep, "repeat", 0);
+  if (label.repeat < 0) throw JsonFieldError("sweep.repeat", "is negative");
   return label;
 }
 

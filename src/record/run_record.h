@@ -68,6 +68,7 @@ struct SweepLabel {
   std::string trace;        // relative to the results file's folder; empty: none
   std::optional<double> seconds;  // wall time of the point's job; empty for a reused or skipped point
   std::string reused_from;  // the key whose measurement this point reuses; empty: its own
+  int repeat = 0;           // 0-based repeat of the point (sweep --repeats); absent in old files: 0
   bool operator==(const SweepLabel&) const = default;
 };
 

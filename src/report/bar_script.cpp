@@ -21,7 +21,11 @@ std::string data_text(const BarFigure& figure) {
       total += value;
     }
     if (bar < figure.totals.size()) total = figure.totals[bar];
-    text += " " + fixed(total, 6) + "\n";
+    text += " " + fixed(total, 6);
+    if (bar < figure.ranges.size()) {
+      text += " " + fixed(figure.ranges[bar].first, 6) + " " + fixed(figure.ranges[bar].second, 6);
+    }
+    text += "\n";
   }
   return text;
 }
@@ -50,7 +54,13 @@ std::string write_bar_figure(const BarFigure& figure, const std::string& stem,
   }
   const std::string total = std::to_string(total_column);
   script += "  " + gnuplot::quoted(data_name) + " using 0:" + total + ":(sprintf(\"%.3g\", $" +
-            total + ")) with labels offset 0,0.8 notitle\n";
+            total + ")) with labels offset 0,0.8 notitle";
+  if (!figure.ranges.empty()) {
+    // Min to max of the total over the repeats.
+    script += ", \\\n  " + gnuplot::quoted(data_name) + " using 0:" + total + ":" + std::to_string(total_column + 1) +
+              ":" + std::to_string(total_column + 2) + " with yerrorbars lc rgb \"black\" pt -1 title \"min-max over repeats\"";
+  }
+  script += "\n";
   const std::string script_name = stem + ".gp";
   write_text_file((std::filesystem::path(out_dir) / script_name).string(), script);
   return script_name;

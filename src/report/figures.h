@@ -1,7 +1,9 @@
 #pragma once
 // What a figure shows, as data: chosen from the results by the selection
 // functions, drawn by the gnuplot writer, described by the Markdown writer.
+#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -15,6 +17,8 @@ enum class Dash { solid, dashed };
 struct Point {
   double x = 0.0;
   double y = 0.0;
+  // The spread over the point's repeats (min, max); empty: drawn without error bars.
+  std::optional<double> low, high;
 };
 
 // A series that belongs to no strategy (a model curve) is drawn in black.
@@ -45,6 +49,9 @@ struct BarFigure {
   std::vector<std::string> stacks;
   std::vector<std::vector<double>> values;  // (bars, stacks)
   std::vector<double> totals;               // printed above each bar; empty: the stack's sum
+  // Per bar, the spread of its total over repeats (min, max), drawn as error
+  // bars; empty: none.
+  std::vector<std::pair<double, double>> ranges;
 };
 
 struct TimelinePanel {

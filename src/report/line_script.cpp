@@ -12,9 +12,11 @@ namespace {
 std::string data_text(const LineFigure& figure) {
   std::string text;
   for (const Series& series : figure.series) {
-    text += "# " + series.title + "\n# x y\n";
-    for (const Point& point : series.points)
-      text += fixed(point.x, 6) + " " + fixed(point.y, 6) + "\n";
+    text += "# " + series.title + "\n# x y low high (min and max over repeats)\n";
+    for (const Point& point : series.points) {
+      text += fixed(point.x, 6) + " " + fixed(point.y, 6) + " " + fixed(point.low.value_or(point.y), 6) + " " +
+              fixed(point.high.value_or(point.y), 6) + "\n";
+    }
     text += "\n\n";  // two blank lines end a gnuplot index block
   }
   return text;
@@ -34,6 +36,13 @@ std::string axes_text(const LineFigure& figure) {
   return text;
 }
 
+bool has_spread(const Series& series) {
+  for (const Point& point : series.points) {
+    if (point.low || point.high) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string write_line_figure(const LineFigure& figure, const std::string& stem,
@@ -47,7 +56,9 @@ std::string write_line_figure(const LineFigure& figure, const std::string& stem,
   for (size_t index = 0; index < figure.series.size(); ++index) {
     const Series& series = figure.series[index];
     script += "  " + gnuplot::quoted(data_name) + " index " + std::to_string(index) +
-              " using 1:2 with linespoints lw 2 ps 0.8" +
+              // Error bars from min to max over the repeats, where the series has them.
+              (has_spread(series) ? " using 1:2:3:4 with yerrorlines" : " using 1:2 with linespoints") +
+              " lw 2 ps 0.8" +
               (series.dash == Dash::dashed ? " pt 6" : " pt 7") + " lc rgb " +
               gnuplot::quoted(gnuplot::strategy_color(series.color)) +
               (series.dash == Dash::dashed ? " dt 2" : " dt 1") +

@@ -61,7 +61,12 @@ FigurePlan link_rate_figure(const Results& results) {
       found = labels.end() - 1;
     }
     const double bits = link_rate_bits(link_rate_of(run));
-    figure.series[found - labels.begin()].points.push_back({bits > 0 ? bits / 1e9 : unshaped_x, run.tokens_per_s});
+    Point point{bits > 0 ? bits / 1e9 : unshaped_x, run.tokens_per_s, {}, {}};
+    if (run.repeats > 1) {
+      point.low = run.tokens_spread.low;  // min to max over the repeats
+      point.high = run.tokens_spread.high;
+    }
+    figure.series[found - labels.begin()].points.push_back(point);
   }
   for (Series& series : figure.series) {
     std::sort(series.points.begin(), series.points.end(), [](const Point& a, const Point& b) { return a.x < b.x; });

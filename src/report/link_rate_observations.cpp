@@ -4,49 +4,68 @@
 #include <map>
 
 #include "report/host_runs.h"
+#include "report/noise.h"
 
 namespace paratrain::report {
 
 namespace {
 
-using TokensByLabel = std::map<std::string, double>;  // strategy label -> tokens/s
+using RunsByLabel = std::map<std::string, const MeasuredRun*>;  // strategy label -> its run
 
-std::map<std::string, TokensByLabel> tokens_by_rate(const Results& results) {
-  std::map<std::string, TokensByLabel> by_rate;
-  for (const MeasuredRun& run : results.host_runs) by_rate[link_rate_of(run)][host_strategy_label(run)] = run.tokens_per_s;
+std::map<std::string, RunsByLabel> runs_by_rate(const Results& results) {
+  std::map<std::string, RunsByLabel> by_rate;
+  for (const MeasuredRun& run : results.host_runs) by_rate[link_rate_of(run)][host_strategy_label(run)] = &run;
   return by_rate;
 }
 
-std::pair<std::string, double> winner_of(const TokensByLabel& tokens) {
-  std::pair<std::string, double> best{"", -1};
-  for (const auto& [label, value] : tokens) {
-    if (value > best.second) best = {label, value};
+// The label with the most tokens/s, and whether its lead over every other is beyond noise (noise.h).
+struct Leader {
+  std::string label;
+  const MeasuredRun* run = nullptr;
+  bool clear = true;
+};
+
+Leader leader_of(const RunsByLabel& runs) {
+  Leader leader;
+  for (const auto& [label, run] : runs) {
+    if (leader.run == nullptr || run->tokens_per_s > leader.run->tokens_per_s) leader = {label, run, true};
   }
-  return best;
+  for (const auto& [label, run] : runs) {
+    if (run != leader.run && !beyond_noise(tokens_range(*leader.run), tokens_range(*run))) leader.clear = false;
+  }
+  return leader;
 }
 
-std::string rate_line(const std::string& rate, const TokensByLabel& tokens) {
-  const auto [winner, best] = winner_of(tokens);
-  std::string line = "At " + rate + ": **" + winner + "** leads";
-  char text[128];
-  for (const auto& [label, value] : tokens) {
-    std::snprintf(text, sizeof(text), "%s %s %.0f tok/s (%.2fx)", label == tokens.begin()->first ? ";" : ",",
-                  label.c_str(), value, value / best);
+std::string rate_line(const std::string& rate, const RunsByLabel& runs) {
+  const Leader leader = leader_of(runs);
+  std::string line = "At " + rate + ": " +
+                     (leader.clear ? "**" + leader.label + "** leads"
+                                   : "no clear leader (**tied within noise** with " + leader.label + ")");
+  char text[192];
+  for (const auto& [label, run] : runs) {
+    std::snprintf(text, sizeof(text), "%s %s %.0f tok/s (%.2fx)", label == runs.begin()->first ? ";" : ",",
+                  label.c_str(), run->tokens_per_s, run->tokens_per_s / leader.run->tokens_per_s);
     line += text;
+    const std::string range = range_text(tokens_range(*run), run->repeats);
+    if (!range.empty()) line += " [" + range + "]";
   }
   return line + ".";
 }
 
 // "dp2xtp2 (tp inside a host)" against "(tp across hosts)" at one rate.
-void placement_line(const std::string& rate, const TokensByLabel& tokens, std::vector<std::string>& lines) {
-  for (const auto& [label, inside] : tokens) {
+void placement_line(const std::string& rate, const RunsByLabel& runs, std::vector<std::string>& lines) {
+  for (const auto& [label, inside] : runs) {
     const auto cut = label.find(" (tp inside a host)");
     if (cut == std::string::npos) continue;
-    const auto across = tokens.find(label.substr(0, cut) + " (tp across hosts)");
-    if (across == tokens.end()) continue;
-    char text[200];
-    std::snprintf(text, sizeof(text), "At %s, %s with tp inside a host runs %.2fx the tokens/s of tp across hosts.",
-                  rate.c_str(), label.substr(0, cut).c_str(), inside / across->second);
+    const auto across = runs.find(label.substr(0, cut) + " (tp across hosts)");
+    if (across == runs.end()) continue;
+    const MeasuredRun& other = *across->second;
+    const bool apart = beyond_noise(tokens_range(*inside), tokens_range(other)) ||
+                       beyond_noise(tokens_range(other), tokens_range(*inside));
+    char text[240];
+    std::snprintf(text, sizeof(text), "At %s, %s with tp inside a host runs %.2fx the tokens/s of tp across hosts%s.",
+                  rate.c_str(), label.substr(0, cut).c_str(), inside->tokens_per_s / other.tokens_per_s,
+                  apart ? "" : " (within noise)");
     lines.push_back(text);
   }
 }
@@ -55,19 +74,24 @@ void placement_line(const std::string& rate, const TokensByLabel& tokens, std::v
 
 ObservationSection link_rate_observations(const Results& results) {
   ObservationSection section{"Across hosts: which strategy wins at which link rate", {}};
-  const auto by_rate = tokens_by_rate(results);
+  const auto by_rate = runs_by_rate(results);
   const std::vector<std::string> rates = link_rates_in(results.host_runs);
   for (const std::string& rate : rates) section.lines.push_back(rate_line(rate, by_rate.at(rate)));
+  // A crossover is claimed only between two rates that each have a leader beyond noise.
+  bool all_clear = true;
   for (size_t index = 1; index < rates.size(); ++index) {
-    const std::string before = winner_of(by_rate.at(rates[index - 1])).first;
-    const std::string after = winner_of(by_rate.at(rates[index])).first;
-    if (before == after) continue;
-    section.lines.push_back("Crossover between " + rates[index - 1] + " and " + rates[index] + ": " + after +
-                            " overtakes " + before + ".");
+    const Leader before = leader_of(by_rate.at(rates[index - 1]));
+    const Leader after = leader_of(by_rate.at(rates[index]));
+    all_clear = all_clear && before.clear && after.clear;
+    if (before.label == after.label || !before.clear || !after.clear) continue;
+    section.lines.push_back("Crossover between " + rates[index - 1] + " and " + rates[index] + ": " + after.label +
+                            " overtakes " + before.label + ".");
   }
   if (rates.size() > 1 && section.lines.size() == rates.size()) {
-    section.lines.push_back("No crossover: " + winner_of(by_rate.at(rates.front())).first +
-                            " leads at every measured rate.");
+    const Leader first = leader_of(by_rate.at(rates.front()));
+    section.lines.push_back(all_clear && first.clear
+                                ? "No crossover: " + first.label + " leads at every measured rate."
+                                : std::string("No crossover beyond noise: at some rates the leaders are tied within noise."));
   }
   for (const std::string& rate : rates) placement_line(rate, by_rate.at(rate), section.lines);
   if (section.lines.empty()) section.lines.push_back("No run across hosts.");

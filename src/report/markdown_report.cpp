@@ -3,6 +3,7 @@
 #include <set>
 
 #include "report/markdown_tables.h"
+#include "report/noise.h"
 #include "report/run_selection.h"
 
 namespace paratrain::report {
@@ -30,7 +31,7 @@ std::string header(const Results& results, const std::vector<FigurePlan>& plans,
           " skipped (a skipped figure says why). Drawn by gnuplot's " + terminal_name +
           " terminal; redraw one with `gnuplot NAME.gp` inside this folder. "
           "Throughputs use the median step time of each run.\n\n";
-  return text;
+  return text + noise_header(results);
 }
 
 std::string figure_section(const FigurePlan& plan, int number) {
@@ -64,7 +65,9 @@ std::string report_markdown(const Results& results, const std::vector<FigurePlan
   text += "## Tables per micro-batch size\n\n" + micro_batch_tables(results);
   text += "## Observations\n\n" + observation_text(sections);
   text += "## Failed points\n\n" + failures_table(results);
-  text += "## All runs\n\n" + runs_table(results);
+  text += "## All runs\n\nOne row per point: values are medians over its repeats, with min–max in "
+          "parentheses where it was measured more than once; \"line\" lists the repeats' lines in the results file.\n\n" +
+          runs_table(results);
   return text;
 }
 

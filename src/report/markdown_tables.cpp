@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "report/noise.h"
 #include "report/run_selection.h"
 #include "report/text_file.h"
 
@@ -39,7 +40,8 @@ std::string micro_batch_row(const MeasuredRun& run) {
   for (const paratrain::RankRecord& rank : run.ranks) rss = std::max(rss, rank.peak_rss_bytes);
   return "| " + cell(run.point.strategy) + " | " + std::to_string(run.layout.micro_batches(run.config)) +
          " | " + utilization_per_rank(run) + " | " + percent(mean_utilization(run)) + " | " +
-         fixed(run.tokens_per_s, 0) + " | " + fixed(run.tokens_per_s_per_device, 0) + " | " +
+         value_with_range(run.tokens_per_s, run.tokens_spread, run.repeats, 0) + " | " +
+         value_with_range(run.tokens_per_s_per_device, run.per_device_spread, run.repeats, 0) + " | " +
          mib(max_memory_bytes(run)) + " | " + mib(rss) + " |\n";
 }
 
@@ -84,17 +86,23 @@ std::string runs_table(const Results& results) {
       "|---:|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const MeasuredRun& run : results.runs) {
     const Layout& layout = run.layout;
+    std::string lines;
+    for (const int line : run.lines) lines += (lines.empty() ? "" : ", ") + std::to_string(line);
+    if (lines.empty()) lines = std::to_string(run.line);
+    const Spread step_ms{1000.0 * run.step_spread.low, 1000.0 * run.step_spread.high};
     const std::string varied =
         !run.point.varied
             ? "-"
             : std::string(varied_name(run.point.varied)) + "=" + value_text(run.point.value);
-    text += "| " + std::to_string(run.line) + " | " + cell(run.point.strategy) + " | " + varied +
+    text += "| " + lines + " | " + cell(run.point.strategy) + " | " + varied +
             " | " + std::to_string(run.config.batch_size) + " | " +
             std::to_string(run.config.seq_len) + " | " + std::to_string(run.config.n_layers) +
             " | " + std::to_string(layout.grid.dp) + "·" + std::to_string(layout.grid.pp) + "·" +
             std::to_string(layout.grid.tp) + " | " + std::to_string(layout.micro_batch) + " × " +
-            std::to_string(layout.micro_batches(run.config)) + " | " + fixed(1000.0 * run.step_s.median, 3) +
-            " | " + fixed(run.tokens_per_s, 0) + " | " + fixed(run.tokens_per_s_per_device, 0) +
+            std::to_string(layout.micro_batches(run.config)) + " | " +
+            value_with_range(1000.0 * run.step_s.median, step_ms, run.repeats, 3) + " | " +
+            value_with_range(run.tokens_per_s, run.tokens_spread, run.repeats, 0) + " | " +
+            value_with_range(run.tokens_per_s_per_device, run.per_device_spread, run.repeats, 0) +
             " | " + percent(mean_utilization(run)) + " | " + percent(mean_bubble(run)) + " | " +
             mib(max_memory_bytes(run)) + " | " +
             (!run.mfu ? std::string("-") : percent(*run.mfu, 2)) + " |\n";

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "report/host_runs.h"
+#include "report/noise.h"
 #include "report/observations.h"
 #include "report/run_selection.h"
 #include "report/summary_figures.h"
@@ -43,8 +44,18 @@ void add_mfu_line(const ReferencePoint& reference, std::vector<std::string>& lin
     lines.push_back("No MFU: the records carry none.");
     return;
   }
+  // MFU is tokens/s times a constant of the config: it is ahead beyond noise when tokens/s is.
+  std::string tied;
+  for (const MeasuredRun* run : reference.runs) {
+    if (run == best || !run->mfu || run->tokens_per_s <= 0 || best->tokens_per_s <= 0) continue;
+    const double best_scale = *best->mfu / best->tokens_per_s, scale = *run->mfu / run->tokens_per_s;
+    const Spread best_mfu{best_scale * tokens_range(*best).low, best_scale * tokens_range(*best).high};
+    const Spread run_mfu{scale * tokens_range(*run).low, scale * tokens_range(*run).high};
+    if (!beyond_noise(best_mfu, run_mfu)) tied += (tied.empty() ? "" : ", ") + run->point.strategy;
+  }
   lines.push_back("Highest MFU: **" + best->point.strategy + "** at " + percent(*best->mfu, 2) +
-                  " of the device's peak (config " + describe(reference.config) + ").");
+                  " of the device's peak (config " + describe(reference.config) + ")" +
+                  (tied.empty() ? "" : "; **tied within noise** with " + tied) + ".");
 }
 
 }  // namespace

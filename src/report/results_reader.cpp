@@ -1,6 +1,7 @@
 // Reads the results file line by line. A line that is not a record stops the
 // report with the line's number, because a silently dropped point would make
 // every figure and observation after it wrong without anyone noticing.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -79,6 +80,12 @@ Results read_results(const std::string& path) {
     }
     if (!record.is_object()) throw UsageError(where + "not a JSON object (malformed line)");
     try {
+      if (const auto machine = read_machine(record)) {
+        // One line per sweep invocation's sample, in file order.
+        if (std::find(results.machines.begin(), results.machines.end(), *machine) == results.machines.end()) {
+          results.machines.push_back(*machine);
+        }
+      }
       if (is_failed_record(record)) {
         results.failures.push_back(failure_from(record, path));
         results.failures.back().line = line_number;
@@ -94,6 +101,8 @@ Results read_results(const std::string& path) {
   if (results.runs.empty() && results.failures.empty() && results.host_runs.empty()) {
     throw UsageError("results file '" + path + "' holds no records");
   }
+  results.runs = fold_repeats(std::move(results.runs));
+  results.host_runs = fold_repeats(std::move(results.host_runs));
   return results;
 }
 

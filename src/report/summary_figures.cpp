@@ -59,17 +59,25 @@ FigurePlan mfu_figure(const Results& results) {
   figure.title = plan.heading + " (" + describe(reference.config) + ")";
   figure.y_label = "MFU (% of the device's peak FLOP/s)";
   figure.stacks = {"MFU"};
+  bool repeated = false;
   for (const MeasuredRun* run : reference.runs) {
     if (!run->mfu) continue;
     figure.bars.push_back(run->point.strategy);
-    figure.values.push_back({100.0 * *run->mfu});
+    const double mfu = 100.0 * *run->mfu;
+    figure.values.push_back({mfu});
+    // MFU is tokens/s times a constant of the config and the peak: its spread is tokens/s's.
+    const double scale = run->tokens_per_s > 0 ? mfu / run->tokens_per_s : 0.0;
+    figure.ranges.emplace_back(scale * run->tokens_spread.low, scale * run->tokens_spread.high);
+    repeated = repeated || run->repeats > 1;
   }
+  if (!repeated) figure.ranges.clear();
   if (figure.bars.empty()) {
     plan.skip_reason = reference.runs.empty() ? "no successful run" : "the records carry no mfu";
     return plan;
   }
   plan.note = "Config " + describe(reference.config) +
-              "; MFU = model FLOPs per second per device / the device's peak.";
+              "; MFU = model FLOPs per second per device / the device's peak; median over repeats, "
+              "error bars min to max.";
   plan.data = figure;
   return plan;
 }

@@ -11,11 +11,20 @@ namespace paratrain::report {
 namespace {
 
 using RunValue = std::function<double(const MeasuredRun&)>;
+using RunSpread = std::function<Spread(const MeasuredRun&)>;
 
+// `spread`, when given, adds error bars (min to max over repeats) to points measured more than once.
 Series series_of(const std::vector<const MeasuredRun*>& runs, const std::string& title, int color,
-                 Dash dash, YAxis axis, const RunValue& value) {
+                 Dash dash, YAxis axis, const RunValue& value, const RunSpread& spread = {}) {
   Series series{title, color, dash, axis, {}};
-  for (const MeasuredRun* run : runs) series.points.push_back({run->point.value, value(*run)});
+  for (const MeasuredRun* run : runs) {
+    Point point{run->point.value, value(*run), {}, {}};
+    if (spread && run->repeats > 1) {
+      point.low = spread(*run).low;
+      point.high = spread(*run).high;
+    }
+    series.points.push_back(point);
+  }
   return series;
 }
 
@@ -51,6 +60,7 @@ struct SecondSeries {
   const char* second_suffix;  // label of the second line
   YAxis axis;
   double (*value)(const MeasuredRun&);
+  Spread (*spread)(const MeasuredRun&);  // null: no error bars
 };
 
 void add_paired_series(const Results& results, SweepField axis,
@@ -62,9 +72,12 @@ void add_paired_series(const Results& results, SweepField axis,
     const int color = color_of(all, strategy);
     figure.series.push_back(series_of(runs, strategy + second.first_suffix, color, Dash::solid,
                                       YAxis::left,
-                                      [](const MeasuredRun& run) { return run.tokens_per_s; }));
+                                      [](const MeasuredRun& run) { return run.tokens_per_s; },
+                                      [](const MeasuredRun& run) { return run.tokens_spread; }));
+    RunSpread second_spread;
+    if (second.spread != nullptr) second_spread = second.spread;
     figure.series.push_back(series_of(runs, strategy + second.second_suffix, color, Dash::dashed,
-                                      second.axis, second.value));
+                                      second.axis, second.value, second_spread));
   }
 }
 
@@ -85,10 +98,12 @@ FigurePlan throughput_figure(const Results& results, SweepField axis) {
                     wide_range(values_along(results, axis)),
                     {}};
   add_paired_series(results, axis, strategies, {" raw", " per device", YAxis::left,
-                    [](const MeasuredRun& run) { return run.tokens_per_s_per_device; }},
+                    [](const MeasuredRun& run) { return run.tokens_per_s_per_device; },
+                    [](const MeasuredRun& run) { return run.per_device_spread; }},
                     figure);
   plan.note =
-      "Solid: raw throughput (global tokens per step / median step time); dashed: raw / devices.";
+      "Solid: raw throughput (global tokens per step / median step time); dashed: raw / devices. "
+      "Each point is the median over its repeats; error bars span min to max over the repeats.";
   plan.data = figure;
   return plan;
 }
@@ -111,11 +126,11 @@ FigurePlan utilization_figure(const Results& results, SweepField axis, bool pipe
                     wide_range(values_along(results, axis)),
                     {}};
   add_paired_series(results, axis, strategies, {" tokens/s", " utilization", YAxis::right,
-                    [](const MeasuredRun& run) { return 100.0 * mean_utilization(run); }},
+                    [](const MeasuredRun& run) { return 100.0 * mean_utilization(run); }, nullptr},
                     figure);
   plan.note =
-      "Solid, left axis: raw throughput; dashed, right axis: compute time / wall time, "
-      "mean over ranks.";
+      "Solid, left axis: raw throughput (median over repeats, error bars min to max); dashed, right "
+      "axis: compute time / wall time, mean over ranks (median over repeats).";
   plan.data = figure;
   return plan;
 }

@@ -66,12 +66,27 @@ void add_value_points(const SweepSpec& spec, SweepField field, double value,
   }
 }
 
+// Every point once, then every point again: repeats interleave across strategies.
+std::vector<SweepPoint> repeated(const std::vector<SweepPoint>& points, int repeats) {
+  std::vector<SweepPoint> all;
+  all.reserve(points.size() * static_cast<size_t>(repeats));
+  for (int repeat = 0; repeat < repeats; ++repeat) {
+    for (SweepPoint point : points) {
+      if (repeat > 0 && !point.skip_reason.empty()) continue;  // a refused layout is refused once
+      point.repeat = repeat;
+      all.push_back(std::move(point));
+    }
+  }
+  return all;
+}
+
 }  // namespace
 
 std::vector<SweepPoint> plan_sweep(const SweepSpec& spec) {
   if (spec.strategies.empty()) throw UsageError("the sweep has no strategies");
   if (spec.warmup < 0) throw UsageError("--warmup must be >= 0");
   if (spec.steps < 1) throw UsageError("--steps must be at least 1");
+  if (spec.repeats < 1) throw UsageError("--repeats must be at least 1");
   if (spec.base_micro_batch < 1) throw UsageError("--micro-batch must be at least 1");
   check_grid_axes(spec.grid);
   std::vector<SweepPoint> points;
@@ -86,7 +101,7 @@ std::vector<SweepPoint> plan_sweep(const SweepSpec& spec) {
   // A value listed twice is one point.
   std::set<std::string> seen;
   std::erase_if(points, [&seen](const SweepPoint& point) { return !seen.insert(point.key()).second; });
-  return points;
+  return repeated(points, spec.repeats);
 }
 
 }  // namespace paratrain

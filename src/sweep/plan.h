@@ -11,7 +11,11 @@ namespace paratrain {
 // For each strategy: the base point, then each grid field varied alone from
 // the base, value by value (micro_batch for the pipeline strategies only).
 // Points are ordered field by field, strategies innermost, so an interrupted
-// sweep has compared the strategies on what it did finish.
+// sweep has compared the strategies on what it did finish. With
+// spec.repeats = N the whole list is repeated N times (repeat 0 of every
+// point, then repeat 1 of every point, ...: A B C A B C, not A A B B C C), so
+// that a slow minute of a shared machine falls on several strategies rather
+// than on all repeats of one.
 //
 // Refuses (UsageError naming the point) a configuration that fails
 // ModelConfig::validate, a micro_batch below 1, and a grid value that no

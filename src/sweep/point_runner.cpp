@@ -18,6 +18,7 @@ SweepLabel sweep_label(const SweepPoint& point, const std::string& trace_path) {
   label.key = point.key();
   label.measurement_key = point.measurement_key();
   label.trace = trace_path;
+  label.repeat = point.repeat;
   return label;
 }
 

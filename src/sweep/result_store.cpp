@@ -89,8 +89,7 @@ const nlohmann::json* ResultStore::find_measurement(const std::string& measureme
   return found == by_measurement_.end() ? nullptr : &records_[found->second];
 }
 
-void ResultStore::append(nlohmann::json record, const std::string& key,
-                         const std::string& measurement_key) {
+void ResultStore::write_line(const nlohmann::json& record) {
   const std::string line = record.dump() + "\n";
   const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) fail_io("cannot open", path_);
@@ -99,6 +98,11 @@ void ResultStore::append(nlohmann::json record, const std::string& key,
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);
   if (!whole || !synced) fail_io("cannot append a record to", path_);
+}
+
+void ResultStore::append(nlohmann::json record, const std::string& key,
+                         const std::string& measurement_key) {
+  write_line(record);
   records_.push_back(std::move(record));
   by_key_[key] = records_.size() - 1;
   if (std::string(status_of(records_.back())) == "ok") index(records_.size() - 1, measurement_key);

@@ -28,6 +28,7 @@ class ResultStore {
 
  private:
   void load();
+  void write_line(const nlohmann::json& record);
   void index(size_t position, const std::string& measurement_key);
 
   std::string path_;

@@ -15,7 +15,7 @@ ModelConfig study_base(bool full) {
 
 }  // namespace
 
-SweepSpec study_spec(bool full, int ranks) {
+SweepSpec study_spec(bool full, int ranks, int repeats) {
   SweepSpec spec;
   spec.base = study_base(full);
   spec.base_micro_batch = 2;
@@ -26,14 +26,20 @@ SweepSpec study_spec(bool full, int ranks) {
                  {SweepField::kMicroBatch, {1, 2, 4, 8, 16}}};
     spec.warmup = 2;
     spec.steps = 5;
+    spec.repeats = 3;
   } else {
     spec.grid = {{SweepField::kBatchSize, {8, 16, 32}},
                  {SweepField::kSeqLen, {64, 128, 256}},
                  {SweepField::kNLayers, {2, 4, 8}},
                  {SweepField::kMicroBatch, {1, 2, 4, 8}}};
-    spec.warmup = 2;
-    spec.steps = 5;
+    // Three repeats of 3 measured steps rather than one run of 5: the
+    // spread between jobs is what decides a winner, and a job's steps
+    // spread less than jobs do. One warm-up step pays the first touches.
+    spec.warmup = 1;
+    spec.steps = 3;
+    spec.repeats = 3;
   }
+  if (repeats > 0) spec.repeats = repeats;
   spec.strategies = default_strategies(ranks, spec.base.n_layers, spec.base.n_heads);
   return spec;
 }

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "kernels/gemm.h"
 #include "metrics/calibration.h"
+#include "record/machine_record.h"
 #include "sweep/csv_export.h"
 #include "sweep/host_launch.h"
 #include "sweep/point_runner.h"
@@ -43,9 +44,23 @@ double resolve_peak(const SweepOptions& options) {
 }
 
 std::string point_label(const SweepPoint& point) {
-  if (!point.varied) return point.strategy.name + " base";
+  const std::string repeat = point.repeat > 0 ? " #" + std::to_string(point.repeat + 1) : "";
+  if (!point.varied) return point.strategy.name + " base" + repeat;
   return point.strategy.name + " " + sweep_field_name(*point.varied) + "=" +
-         format_field_value(*point.varied, point.value);
+         format_field_value(*point.varied, point.value) + repeat;
+}
+
+// Samples the machine for its records, and warns when other processes
+// already keep its cores busy: every number measured after this would move.
+nlohmann::json sample_and_warn() {
+  const MachineRecord machine = sample_machine(0.5);
+  if (machine.busy_cores >= kBusyCoreWarning) {
+    std::fprintf(stderr,
+                 "paratrain sweep: warning: other processes keep %.1f of %d cores busy (load %.2f); "
+                 "the measurements will be noisier\n",
+                 machine.busy_cores, machine.cores, machine.load_1min);
+  }
+  return to_json(machine);
 }
 
 PointRecord record_point(const SweepPoint& point, const ResultStore& store, LaunchSettings settings,
@@ -104,7 +119,11 @@ SweepSummary run_sweep(const std::vector<SweepPoint>& points, const SweepOptions
   for (const SweepPoint& point : points) summary.stored += store.contains(point.key()) ? 1 : 0;
   if (!options.traces_dir.empty()) std::filesystem::create_directories(options.traces_dir);
   LaunchSettings settings{options.binary, 0, ""};
-  if (summary.stored < summary.planned) settings.peak_gflops = resolve_peak(options);
+  nlohmann::json machine;  // the machine at the start, stored in every record appended
+  if (summary.stored < summary.planned) {
+    machine = sample_and_warn();
+    settings.peak_gflops = resolve_peak(options);
+  }
   const int exit_after = exit_after_from_env();
   int appended = 0;
   Progress progress(summary.planned - summary.stored, expected_launches(points, store));
@@ -116,6 +135,7 @@ SweepSummary run_sweep(const std::vector<SweepPoint>& points, const SweepOptions
     const double start = now_seconds();
     PointRecord result = record_point(point, store, settings, options, hosts);
     const std::string detail = detail_of(result);
+    result.record["machine"] = machine;
     store.append(std::move(result.record), point.key(), point.measurement_key());
     count(summary, result.status);
     progress.finish_point(label, result.status, now_seconds() - start, detail);

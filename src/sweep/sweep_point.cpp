@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <string>
 
 namespace paratrain {
 
@@ -21,7 +22,8 @@ std::string SweepPoint::measurement_key() const {
                 model.vocab_size, model.seq_len, model.d_model, model.n_heads, model.n_layers,
                 model.ffn_mult, format_field_value(SweepField::kDropout, model.dropout).c_str(),
                 model.batch_size, layout.micro_batch, warmup, steps);
-  return strategy.name + "|" + text + hosts.key_suffix();
+  const std::string repeat_suffix = repeat > 0 ? "|repeat=" + std::to_string(repeat) : "";
+  return strategy.name + "|" + text + hosts.key_suffix() + repeat_suffix;
 }
 
 std::string SweepPoint::key() const {
@@ -37,7 +39,8 @@ std::string SweepPoint::trace_file_name() const {
       varied ? std::string(sweep_field_name(*varied)) + "-" + format_field_value(*varied, value) : "base";
   char hash[16];
   std::snprintf(hash, sizeof(hash), "%08x", fnv1a(key()));
-  return strategy.name + "." + what + "." + hash + ".trace.json";
+  const std::string repeat_part = repeat > 0 ? ".r" + std::to_string(repeat) : "";
+  return strategy.name + "." + what + repeat_part + "." + hash + ".trace.json";
 }
 
 }  // namespace paratrain

@@ -21,6 +21,7 @@ struct SweepPoint {
   int warmup = 0, steps = 1;
   std::string skip_reason;  // non-empty: the layout cannot run this point; never launched
   HostPlacement hosts;      // across namespace hosts at a link rate, or local (the default)
+  int repeat = 0;           // 0-based: which of the point's repeated measurements
 
   // Names the point: strategy, what was varied, the full configuration and
   // the steps. Equal keys are the same point; a rerun skips stored keys.

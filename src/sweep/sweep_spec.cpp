@@ -92,8 +92,9 @@ void load_sweep_file(const std::string& path, SweepSpec& spec) {
   }
   if (!file.is_object()) throw UsageError("--sweep-file " + path + " must hold a JSON object");
   for (const auto& [key, value] : file.items()) {
-    if (key != "base" && key != "grid" && key != "strategies" && key != "warmup" && key != "steps") {
-      throw UsageError(path + ": unknown key '" + key + "' (expected base, grid, strategies, warmup, steps)");
+    if (key != "base" && key != "grid" && key != "strategies" && key != "warmup" && key != "steps" &&
+        key != "repeats") {
+      throw UsageError(path + ": unknown key '" + key + "' (expected base, grid, strategies, warmup, steps, repeats)");
     }
   }
   Layout base_layout;
@@ -119,6 +120,7 @@ void load_sweep_file(const std::string& path, SweepSpec& spec) {
   }
   if (file.contains("warmup")) spec.warmup = whole_number(file["warmup"], path + ": warmup");
   if (file.contains("steps")) spec.steps = whole_number(file["steps"], path + ": steps");
+  if (file.contains("repeats")) spec.repeats = whole_number(file["repeats"], path + ": repeats");
 }
 
 }  // namespace paratrain

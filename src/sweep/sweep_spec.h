@@ -24,6 +24,8 @@ struct SweepSpec {
   std::vector<GridAxis> grid;
   std::vector<Strategy> strategies;
   int warmup = 1, steps = 3;
+  // Each point is measured this many times, as separate jobs (plan_sweep interleaves them).
+  int repeats = 1;
 };
 
 // "batch_size=8,16,32" -> {kBatchSize, {8, 16, 32}}; UsageError for an
@@ -34,7 +36,7 @@ GridAxis parse_grid_flag(const std::string& text);
 void check_grid_axes(const std::vector<GridAxis>& grid);
 
 // Reads {"base": {field: value}, "grid": {field: [values]}, "strategies":
-// [names], "warmup": n, "steps": n} into `spec`; what the file leaves out
+// [names], "warmup": n, "steps": n, "repeats": n} into `spec`; what the file leaves out
 // keeps the value `spec` already holds. Strategies stay empty when absent.
 void load_sweep_file(const std::string& path, SweepSpec& spec);
 

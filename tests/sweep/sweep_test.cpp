@@ -211,4 +211,47 @@ TEST(Sweep, CsvHasOneRowPerPointAndSkippedPointsAreRecorded) {
   EXPECT_NE(skipped["reason"].get<std::string>().find("interleaved"), std::string::npos) << skipped.dump();
 }
 
+TEST(SweepPlan, RepeatsInterleaveAcrossStrategies) {
+  SweepSpec spec;
+  spec.base.vocab_size = 64, spec.base.seq_len = 16, spec.base.d_model = 32;
+  spec.base.n_heads = 4, spec.base.n_layers = 4, spec.base.batch_size = 8;
+  spec.strategies = {parse_strategy("seq"), parse_strategy("dp2")};
+  spec.repeats = 2;
+  const auto points = plan_sweep(spec);
+  // A B A B, not A A B B: a slow minute of the machine falls on both strategies.
+  ASSERT_EQ(points.size(), 4u);
+  const std::vector<std::pair<std::string, int>> expected{{"seq", 0}, {"dp2", 0}, {"seq", 1}, {"dp2", 1}};
+  for (size_t index = 0; index < points.size(); ++index) {
+    EXPECT_EQ(points[index].strategy.name, expected[index].first) << index;
+    EXPECT_EQ(points[index].repeat, expected[index].second) << index;
+  }
+  // Repeat 0 keeps the key of files written before repeats; each repeat is its own key and measurement.
+  EXPECT_EQ(points[0].key().find("repeat"), std::string::npos) << points[0].key();
+  EXPECT_EQ(points[2].key(), points[0].key() + "|repeat=1");
+  EXPECT_NE(points[2].measurement_key(), points[0].measurement_key());
+  spec.repeats = 0;
+  EXPECT_THROW(plan_sweep(spec), UsageError);
+}
+
+TEST(Sweep, InterruptedRepeatsResumeOnlyTheMissingOnes) {
+  const fs::path dir = fresh_dir("repeats");
+  const fs::path out = dir / "results.jsonl";
+  const std::string args = "--strategies seq,dp2 --repeats 2";
+  const auto first = sweep(out, args, "PARATRAIN_SWEEP_EXIT_AFTER=3");
+  ASSERT_EQ(first.exit_code, 137) << first.output;
+  const auto kept = records_of(out);
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[2]["sweep"]["strategy"], "seq");  // seq, dp2, then seq's second repeat
+  EXPECT_EQ(kept[2]["sweep"]["repeat"], 1);
+  EXPECT_TRUE(kept[0]["machine"].contains("cpu_model")) << kept[0].dump();
+  const auto second = sweep(out, args);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("3 already stored, 1 measured"), std::string::npos) << second.output;
+  const auto records = records_of(out);
+  ASSERT_EQ(records.size(), 4u);
+  for (const auto& [key, count] : key_counts(records)) EXPECT_EQ(count, 1) << key;
+  EXPECT_EQ(records[3]["sweep"]["strategy"], "dp2");
+  EXPECT_EQ(records[3]["sweep"]["repeat"], 1);
+}
+
 }  // namespace paratrain
