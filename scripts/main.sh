@@ -16,6 +16,6 @@ done
 echo "== train 20 steps on real text (byte tokens)"
 build/paratrain train --data /usr/share/common-licenses/GPL-3 --vocab-size 256 --seq-len 128 \
   --d-model 256 --n-heads 8 --n-layers 4 --batch-size 16 --lr 1e-3 --steps 20
-echo "== the study: sweep and report (about 5 minutes on 2 cores)"
+echo "== the study: sweep and report, 3 repeats per point (README: Study time)"
 build/paratrain study --out study
 echo "== report: study/report.md (graphs beside it)"

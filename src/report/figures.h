@@ -18,7 +18,7 @@ struct Point {
   double x = 0.0;
   double y = 0.0;
   // The spread over the point's repeats (min, max); empty: drawn without error bars.
-  std::optional<double> low, high;
+  std::optional<double> low{}, high{};
 };
 
 // A series that belongs to no strategy (a model curve) is drawn in black.

@@ -39,7 +39,7 @@ struct RunSpec {
   double tokens_per_s = 0;
   std::vector<RankSpec> ranks;
   double mfu = -1;  // negative: no "mfu" field
-  std::string trace;
+  std::string trace{};
 };
 
 json memory(int64_t total) {
