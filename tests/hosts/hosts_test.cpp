@@ -16,6 +16,7 @@
 #include <string>
 
 #include "../cli/run_command.h"
+#include "../tiny_model.h"
 
 namespace paratrain {
 
@@ -24,10 +25,7 @@ using testing::run_command;
 
 namespace {
 
-// distributed_test's tiny model: four blocks, B = 8, dropout on.
-const std::string kConfig =
-    "--vocab-size 64 --seq-len 16 --d-model 32 --n-heads 4 --n-layers 4 --ffn-mult 4 "
-    "--batch-size 8 --dropout 0.1 --lr 1e-3 --seed 11";
+const std::string& kConfig = testing::kTinyModel;
 constexpr int kSteps = 5;
 constexpr double kFailureLimitS = 60;
 
@@ -237,7 +235,7 @@ TEST(HostsSweep, RecordsHostsAndRateAndGoesOnAfterAFailedPoint) {
 }
 
 TEST(HostsScript, RefusesBadInputWithOneLine) {
-  for (const std::string& arguments : {"up 0", "up 2 --rate fast", "sideways"}) {
+  for (const char* arguments : {"up 0", "up 2 --rate fast", "sideways"}) {
     const CommandResult result = hosts().script(arguments);
     EXPECT_EQ(result.exit_code, 2) << arguments << "\n" << result.output;
     EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;

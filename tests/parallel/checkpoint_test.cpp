@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "../cli/run_command.h"
 #include "../temp_path.h"
+#include "equivalence.h"
 #include "io/safetensors.h"
 
 namespace paratrain {
@@ -22,12 +22,8 @@ using testing::run_command;
 
 namespace {
 
-// Four blocks so that pp = 2 fits; B = 8 splits every way; dropout on.
-const std::string kConfig =
-    "--vocab-size 64 --seq-len 16 --d-model 32 --n-heads 4 --n-layers 4 --ffn-mult 4 "
-    "--batch-size 8 --dropout 0.1 --lr 1e-3 --seed 11";
+const std::string& kConfig = testing::kTinyModel;
 constexpr int kSteps = 6;
-constexpr double kLr = 1e-3;
 
 struct LayoutRun {
   int ranks;
@@ -99,32 +95,11 @@ void expect_bit_identical(const LayoutRun& layout, const std::string& name) {
   }
 }
 
-// The tolerance of tests/parallel/distributed_test.cpp (see the reasoning
-// there): losses to 2e-5 relative; weights within 2 lr a step, and all but
-// 1e-3 of them within 1e-5.
+// Equal to the straight run to the equivalence tests' tolerance
+// (testing::expect_equivalent_training says why it holds).
 void expect_equivalent(const Trained& run, const Trained& reference, const std::string& name) {
-  ASSERT_EQ(run.losses.size(), reference.losses.size()) << name;
-  for (size_t step = 0; step < reference.losses.size(); ++step) {
-    EXPECT_NEAR(run.losses[step], reference.losses[step], 2e-5 * reference.losses[step]) << name << " step " << step;
-  }
-  const SafetensorsFile expected = SafetensorsFile::read(reference.final_folder + "/model.safetensors");
-  const SafetensorsFile actual = SafetensorsFile::read(run.final_folder + "/model.safetensors");
-  size_t elements = 0, off = 0;
-  double worst = 0;
-  for (const auto& tensor : expected.names()) {
-    const auto shape = expected.record(tensor).shape;
-    const auto want = expected.f32(tensor, shape);
-    const auto got = actual.f32(tensor, shape);
-    for (size_t idx = 0; idx < want.size(); ++idx) {
-      const double diff = std::fabs(double(got[idx]) - want[idx]);
-      worst = std::fmax(worst, diff);
-      off += diff > 1e-5;
-      ++elements;
-    }
-  }
-  EXPECT_GT(elements, 50000u);
-  EXPECT_LE(worst, 2 * kLr * kSteps) << name;
-  EXPECT_LT(double(off) / elements, 1e-3) << name << ": " << off << " of " << elements << " differ by > 1e-5";
+  testing::expect_equivalent_training({run.losses, run.final_folder + "/model.safetensors"},
+                                      {reference.losses, reference.final_folder + "/model.safetensors"}, name);
 }
 
 const Trained& sequential() {

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../cli/run_command.h"
+#include "equivalence.h"
 #include "io/safetensors.h"
 
 namespace paratrain {
@@ -20,28 +20,14 @@ using testing::run_command;
 
 namespace {
 
-// Four blocks so that pp = 2 x 2 virtual stages fits; B = 8 splits every way.
-const std::string kConfig =
-    "--vocab-size 64 --seq-len 16 --d-model 32 --n-heads 4 --n-layers 4 --ffn-mult 4 "
-    "--batch-size 8 --dropout 0.1 --lr 1e-3 --seed 11";
+using testing::mpirun;
+using testing::TrainedWeights;
+
+const std::string& kConfig = testing::kTinyModel;
 constexpr int kSteps = 5;
-constexpr double kLr = 1e-3;
 
-// -q: mpirun's own epilogue on a non-zero exit would add lines to the output.
-CommandResult mpirun(int ranks, const std::string& arguments, const std::string& mpi_flags = "-q") {
-  return run_command(std::string(PARATRAIN_MPIEXEC) + " --allow-run-as-root --oversubscribe " +
-                     mpi_flags + " -np " + std::to_string(ranks) + " " + PARATRAIN_BINARY + " " +
-                     arguments);
-}
-
-
-struct TrainedRun {
-  std::vector<double> losses;
-  std::string params_path;
-};
-
-TrainedRun train(int ranks, const std::string& name, const std::string& layout) {
-  TrainedRun run;
+TrainedWeights train(int ranks, const std::string& name, const std::string& layout) {
+  TrainedWeights run;
   run.params_path = testing::temp_path("paratrain_" + name + ".safetensors");
   const auto result = mpirun(ranks, "train " + kConfig + " " + layout + " --steps " +
                                         std::to_string(kSteps) + " --save-params " + run.params_path);
@@ -51,42 +37,14 @@ TrainedRun train(int ranks, const std::string& name, const std::string& layout) 
   return run;
 }
 
-const TrainedRun& sequential() {
-  static const TrainedRun run = train(1, "sequential", "");
+const TrainedWeights& sequential() {
+  static const TrainedWeights run = train(1, "sequential", "");
   return run;
 }
 
-// Why these tolerances: a layout changes only the order of float sums (the
-// data-parallel all-reduce adds the replicas' partial gradients, micro-batches
-// accumulate one after another), so gradients differ from the sequential
-// run's by float rounding, ~1e-7 relative; the losses then agree to ~1e-6.
-// AdamW's first steps move an element by about lr * g / (|g| + eps), which
-// for an element whose true gradient is ~0 (e.g. the K rows of qkv.bias) turns
-// rounding noise into up to 2 lr a step; every other element agrees to 1e-5.
-void expect_same_training(const TrainedRun& run, const std::string& name) {
-  const TrainedRun& seq = sequential();
-  ASSERT_EQ(run.losses.size(), seq.losses.size()) << name;
-  for (size_t step = 0; step < seq.losses.size(); ++step) {
-    EXPECT_NEAR(run.losses[step], seq.losses[step], 2e-5 * seq.losses[step]) << name << " step " << step;
-  }
-  const SafetensorsFile expected = SafetensorsFile::read(seq.params_path);
-  const SafetensorsFile actual = SafetensorsFile::read(run.params_path);
-  size_t elements = 0, off = 0;
-  double worst = 0;
-  for (const auto& name_in_file : expected.names()) {
-    const auto shape = expected.record(name_in_file).shape;
-    const auto want = expected.f32(name_in_file, shape);
-    const auto got = actual.f32(name_in_file, shape);
-    for (size_t idx = 0; idx < want.size(); ++idx) {
-      const double diff = std::fabs(double(got[idx]) - want[idx]);
-      worst = std::fmax(worst, diff);
-      off += diff > 1e-5;
-      ++elements;
-    }
-  }
-  EXPECT_GT(elements, 50000u);
-  EXPECT_LE(worst, 2 * kLr * kSteps) << name;
-  EXPECT_LT(double(off) / elements, 1e-3) << name << ": " << off << " of " << elements << " elements differ by > 1e-5";
+// testing::expect_equivalent_training says why its tolerances hold.
+void expect_same_training(const TrainedWeights& run, const std::string& name) {
+  testing::expect_equivalent_training(run, sequential(), name);
 }
 
 }  // namespace

@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "../cli/run_command.h"
+#include "../temp_path.h"
+#include "equivalence.h"
 #include "io/safetensors.h"
 #include "parallel/schedule.h"
 
@@ -20,20 +21,11 @@ using testing::run_command;
 namespace {
 
 // As in distributed_test: four blocks, B = 8; --micro-batch 1 gives m = 8.
-const std::string kConfig =
-    "--vocab-size 64 --seq-len 16 --d-model 32 --n-heads 4 --n-layers 4 --ffn-mult 4 "
-    "--batch-size 8 --dropout 0.1 --lr 1e-3 --seed 11 --pp 2 --micro-batch 1";
+const std::string kConfig = testing::kTinyModel + " --pp 2 --micro-batch 1";
 const PipelineShape kShape{2, 8, 1};
 
-CommandResult mpirun(int ranks, const std::string& arguments) {
-  return run_command(std::string(PARATRAIN_MPIEXEC) +
-                     " --allow-run-as-root --oversubscribe -q -np " + std::to_string(ranks) + " " +
-                     PARATRAIN_BINARY + " " + arguments);
-}
-
-std::string temp_path(const std::string& name) {
-  return std::string(::testing::TempDir()) + "paratrain_file_" + name;
-}
+using testing::mpirun;
+using testing::temp_path;
 
 std::string write_schedule(const std::string& name, const std::string& text) {
   const std::string path = temp_path(name);
