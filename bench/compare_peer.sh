@@ -6,6 +6,10 @@
 #
 #   bash bench/compare_peer.sh [REPEATS] [OUT.jsonl]
 #
+# ONLY="seq dp2 pp2-gpipe-mb4" runs just those strategies. The peer runs in
+# fp32 and in bf16 autocast (tools "pytorch" and "pytorch-bf16"); paratrain is
+# fp32 only until the precision issue lands.
+#
 # Each run appends one JSON line {"tool", "strategy", "run", "record"} to OUT
 # (default results/compare_peer.jsonl); bench/summarize_peer.py makes the table.
 # Needs Debian's python3-torch for the peer (scripts/install-peer.sh).
@@ -40,12 +44,17 @@ append() {  # tool strategy run json
 for run in $(seq 1 "$repeats"); do
   for entry in "${strategies[@]}"; do
     IFS='|' read -r name command peer_args <<< "$entry"
+    if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then continue; fi
     echo "run $run: $name" >&2
     record=$($command --warmup 2 --steps 5 2>/dev/null | tail -n 1)
     append paratrain "$name" "$run" "$record"
     if [[ -n "$peer_args" ]]; then
-      record=$(/usr/bin/python3 "$peer" $peer_args --preset cpu-small --keep-memory --warmup 2 --steps 5 2>/dev/null | tail -n 1)
-      append pytorch "$name" "$run" "$record"
+      for precision in fp32 bf16; do
+        tool=pytorch; [[ $precision == bf16 ]] && tool=pytorch-bf16
+        record=$(/usr/bin/python3 "$peer" $peer_args --preset cpu-small --keep-memory --precision $precision \
+                   --warmup 2 --steps 5 2>/dev/null | tail -n 1)
+        append "$tool" "$name" "$run" "$record"
+      done
     fi
   done
 done

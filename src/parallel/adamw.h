@@ -13,8 +13,6 @@ class AdamW : public Optimizer {
   AdamW(MemoryTracker& tracker, ParameterTable& params, const kernels::AdamWHyper& hyper,
         Timeline& timeline);
   void step(uint32_t step) override;
-  long step_count() const override { return step_count_; }
-  void set_step_count(long count) override { step_count_ = count; }
   OptimizerState state() override;
 
  private:
@@ -23,7 +21,6 @@ class AdamW : public Optimizer {
   Timeline& timeline_;
   Buffer<float> moment1_;  // same layout as the parameter table (unpadded)
   Buffer<float> moment2_;
-  long step_count_ = 0;
 };
 
 }  // namespace paratrain

@@ -26,10 +26,14 @@ class Optimizer {
   // the layout's gradient sync (parallel/gradient_sync.h). Records its own
   // events on the timeline.
   virtual void step(uint32_t step) = 0;
-  // Updates done so far (AdamW's t of the last one; 0 before the first).
-  virtual long step_count() const = 0;
-  virtual void set_step_count(long count) = 0;
   virtual OptimizerState state() = 0;
+  // Updates done so far (AdamW's t of the last one; 0 before the first); a
+  // resumed run sets it from its checkpoint.
+  long step_count() const { return step_count_; }
+  void set_step_count(long count) { step_count_ = count; }
+
+ protected:
+  long step_count_ = 0;
 };
 
 }  // namespace paratrain

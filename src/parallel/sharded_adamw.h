@@ -31,8 +31,6 @@ class ShardedAdamW : public Optimizer {
   // Expects the summed gradient shard at the front of the gradient array,
   // where ZeroGradientScatter leaves it.
   void step(uint32_t step) override;
-  long step_count() const override { return step_count_; }
-  void set_step_count(long count) override { step_count_ = count; }
   OptimizerState state() override;
 
  private:
@@ -46,7 +44,6 @@ class ShardedAdamW : public Optimizer {
   // summed gradient shard at the front of the gradient array (dead after
   // backward), and the update writes the parameters' shard in place, from
   // where the all-gather sends it.
-  long step_count_ = 0;
 };
 
 }  // namespace paratrain

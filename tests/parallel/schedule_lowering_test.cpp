@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "schedule_report.h"
 #include "core/error.h"
 #include "parallel/layout.h"
 #include "parallel/schedule.h"
@@ -54,21 +55,8 @@ RankSchedule parse_list(const std::string& text) {
   return schedule;
 }
 
-std::string grid_row(const std::string& report, int rank) {
-  std::istringstream in(report);
-  std::string line;
-  const std::string label = "rank " + std::to_string(rank) + " ";
-  while (std::getline(in, line)) {
-    if (line.rfind(label, 0) == 0 && line.find("position") == std::string::npos) return line;
-  }
-  return "";
-}
-
-std::string last_line(const std::string& report) {
-  std::string trimmed = report;
-  while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
-  return trimmed.substr(trimmed.rfind('\n') + 1);
-}
+using testing::grid_row;
+using testing::last_line;
 
 // Lowered 1F1B with p = 2, m = 2, written by hand.
 const char* const kLoweredRank0 =

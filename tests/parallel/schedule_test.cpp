@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "schedule_report.h"
 
 namespace paratrain {
 namespace {
@@ -60,22 +61,8 @@ RankSchedule parse_actions(const std::string& text) {
   return schedule;
 }
 
-// The grid row of `rank` in a validation report.
-std::string grid_row(const std::string& report, int rank) {
-  std::istringstream in(report);
-  std::string line;
-  const std::string label = "rank " + std::to_string(rank) + " ";
-  while (std::getline(in, line)) {
-    if (line.rfind(label, 0) == 0 && line.find("position") == std::string::npos) return line;
-  }
-  return "";
-}
-
-std::string last_line(const std::string& report) {
-  std::string trimmed = report;
-  while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
-  return trimmed.substr(trimmed.rfind('\n') + 1);
-}
+using testing::grid_row;
+using testing::last_line;
 
 template <typename Call>
 std::string usage_error_of(Call call) {
