@@ -36,11 +36,16 @@ bool advance_rank(ReplayState& state, const RankSchedule& schedule, int rank,
     if (is_receive(action.kind)) {
       const auto sent = state.sent_at.find(key_of(action.peer_rank, matching_send(action, rank)));
       if (sent == state.sent_at.end()) break;
-      free_at = std::max(free_at, sent->second + (action.peer_rank != rank ? costs.comm : 0.0));
+      const double transfer = action.peer_rank == rank ? 0.0
+                              : costs.per_action  ? costs.per_action(rank, action)
+                                                  : costs.comm;
+      free_at = std::max(free_at, sent->second + transfer);
     } else if (is_send(action.kind)) {
       state.sent_at[key_of(rank, action)] = free_at;
     } else {
-      const double cost = action.kind == ActionKind::kForward ? costs.forward : costs.backward;
+      const double cost = costs.per_action                        ? costs.per_action(rank, action)
+                          : action.kind == ActionKind::kForward ? costs.forward
+                                                                : costs.backward;
       free_at += cost;
       state.replay.busy[rank] += cost;
     }

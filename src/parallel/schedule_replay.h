@@ -4,16 +4,25 @@
 // a receive waits until the peer has run the matching send, plus comm_cost
 // when the peer is another rank. Used by the validator (zero costs: does
 // every rank finish?) and the simulator (when does each finish?).
+#include <functional>
 #include <vector>
 
 #include "parallel/pipeline_action.h"
 
 namespace paratrain {
 
+// Seconds one action takes on `rank`: a compute action its work, a receive
+// from another rank the transfer it waits for after the matching send ran
+// (a send itself is asked nothing: it never waits).
+using ActionCost = std::function<double(int rank, const Action& action)>;
+
 struct ReplayCosts {
   double forward = 0;   // one forward of one model stage
   double backward = 0;  // one backward of one model stage
   double comm = 0;      // a transfer between two ranks (zero within a rank)
+  // When set, replaces the three uniform costs above (measured or modelled
+  // per-action costs: a stage may be slower than another).
+  ActionCost per_action;
 };
 
 // A receive that can never complete: its rank is stuck there.

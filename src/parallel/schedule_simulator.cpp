@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/error.h"
 #include "parallel/schedule_grid.h"
 #include "parallel/schedule_replay.h"
 #include "parallel/schedule_structure.h"
@@ -35,15 +36,15 @@ int peak_in_flight_total(const RankSchedule& schedule) {
   return static_cast<int>(peak);
 }
 
-SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
-                               const PipelineShape& shape, double forward_cost,
-                               double backward_cost, double comm_cost) {
+namespace {
+
+SimulatedRun simulate_with(const std::vector<RankSchedule>& schedules, const PipelineShape& shape,
+                           const ReplayCosts& costs) {
   if (auto problem = check_schedule_structure(schedules, shape)) {
     throw std::runtime_error("simulate_schedule: invalid schedule\n" +
                              render_schedule_problem(schedules, *problem));
   }
-  const Replay replay = replay_lowered(executable_lists(schedules, shape), shape,
-                                       {forward_cost, backward_cost, comm_cost});
+  const Replay replay = replay_lowered(executable_lists(schedules, shape), shape, costs);
   if (auto problem = deadlock_problem(schedules, replay)) {
     throw std::runtime_error("simulate_schedule: the schedule deadlocks\n" +
                              render_schedule_problem(schedules, *problem));
@@ -55,6 +56,20 @@ SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
     run.bubble_fraction.push_back(run.makespan > 0 ? 1.0 - busy / run.makespan : 0.0);
   }
   return run;
+}
+
+}  // namespace
+
+SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
+                               const PipelineShape& shape, double forward_cost,
+                               double backward_cost, double comm_cost) {
+  return simulate_with(schedules, shape, {forward_cost, backward_cost, comm_cost, {}});
+}
+
+SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
+                               const PipelineShape& shape, const ActionCost& cost) {
+  PT_CHECK(static_cast<bool>(cost), "simulate_schedule needs a cost function");
+  return simulate_with(schedules, shape, {0, 0, 0, cost});
 }
 
 }  // namespace paratrain

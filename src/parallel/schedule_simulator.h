@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "parallel/pipeline_action.h"
+#include "parallel/schedule_replay.h"
 
 namespace paratrain {
 
@@ -27,5 +28,10 @@ struct SimulatedRun {
 SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
                                const PipelineShape& shape, double forward_cost,
                                double backward_cost, double comm_cost);
+
+// The same with a cost per action and rank (ActionCost, schedule_replay.h):
+// stages of unequal work, measured or modelled times.
+SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
+                               const PipelineShape& shape, const ActionCost& cost);
 
 }  // namespace paratrain

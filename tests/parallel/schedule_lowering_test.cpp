@@ -203,7 +203,7 @@ TEST(Lowering, EveryGeneratedScheduleValidatesAndRunsDeadlockFree) {
       const auto compute = generate_schedule(kind, shape);
       const auto lowered = lower_schedule(compute, shape);
       EXPECT_EQ(validate_schedule(lowered, shape), "");
-      const Replay replay = replay_lowered(lowered, shape, ReplayCosts{1.0, 2.0, 0.5});
+      const Replay replay = replay_lowered(lowered, shape, ReplayCosts{1.0, 2.0, 0.5, {}});
       EXPECT_TRUE(replay.stuck.empty());
       // Lowered lists run in exactly the time the compute-only model predicts.
       const SimulatedRun from_lowered = simulate_schedule(lowered, shape, 1.0, 2.0, 0.5);

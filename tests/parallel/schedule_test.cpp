@@ -496,6 +496,38 @@ TEST(SimulateSchedule, GPipePaysCommunicationTwicePerHop) {
   }
 }
 
+TEST(SimulateSchedule, PerActionCostsMatchUniformCostsAndSeeASlowStage) {
+  // The per-action form with equal costs everywhere is the uniform form; a
+  // last stage twice as slow makes GPipe's makespan (m - 1) slow steps plus
+  // one pass through all stages, and leaves rank 0 idle for the difference.
+  for (const PipelineShape& shape : legal_shapes(ScheduleKind::kGPipe)) {
+    SCOPED_TRACE(describe(ScheduleKind::kGPipe, shape));
+    const auto schedules = generate_schedule(ScheduleKind::kGPipe, shape);
+    const ActionCost uniform = [](int, const Action& action) {
+      if (is_receive(action.kind)) return 0.25;
+      return action.kind == ActionKind::kForward ? 1.0 : 2.0;
+    };
+    const SimulatedRun expected = simulate_schedule(schedules, shape, 1.0, 2.0, 0.25);
+    const SimulatedRun actual = simulate_schedule(schedules, shape, uniform);
+    EXPECT_NEAR(actual.makespan, expected.makespan, 1e-9);
+    for (int rank = 0; rank < shape.stages; ++rank) {
+      EXPECT_NEAR(actual.busy[rank], expected.busy[rank], 1e-9);
+    }
+    const int p = shape.stages;
+    const int m = shape.micro_batches;
+    if (p < 2) continue;
+    const ActionCost slow_last = [p](int rank, const Action& action) {
+      if (is_receive(action.kind)) return 0.0;
+      const double scale = rank == p - 1 ? 2.0 : 1.0;
+      return scale * (action.kind == ActionKind::kForward ? 1.0 : 2.0);
+    };
+    const SimulatedRun slow = simulate_schedule(schedules, shape, slow_last);
+    EXPECT_NEAR(slow.makespan, (p - 1) * 3.0 + m * 6.0, 1e-9);
+    EXPECT_NEAR(slow.busy[0], m * 3.0, 1e-9);
+    EXPECT_GT(slow.bubble_fraction[0], slow.bubble_fraction[p - 1]);
+  }
+}
+
 TEST(SimulateSchedule, NoCommunicationBetweenChunksOfOneRank) {
   // p = 1, v = 2: both chunks live on rank 0, so nothing crosses a link.
   const PipelineShape shape{1, 2, 2};
