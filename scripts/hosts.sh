@@ -8,6 +8,7 @@
 #   scripts/hosts.sh rate RATE            reshape the links of the hosts that are up
 #   scripts/hosts.sh down                 remove every namespace, link and process it made
 #   scripts/hosts.sh status               what is up, one line per host
+#   scripts/hosts.sh check                exit 0 if hosts can be made here (root, ip, namespaces)
 #   scripts/hosts.sh mpirun -np K [mpirun flags] PROGRAM ARGS...
 #                                         run K ranks spread evenly over the hosts
 #   scripts/hosts.sh link I up|down       take host I's link down (or up again), for failure tests
@@ -208,6 +209,16 @@ cmd_status() {
   done <"$STATE_DIR/hosts"
 }
 
+# Can hosts be made here? Creates and removes one namespace of our prefix.
+cmd_check() {
+  command -v ip >/dev/null || die "the ip command (iproute2) is not installed"
+  command -v tc >/dev/null || die "the tc command (iproute2) is not installed"
+  local probe="${PREFIX}chk$$"
+  ip netns add "$probe" 2>/dev/null || die "cannot create a network namespace here"
+  ip netns delete "$probe" 2>/dev/null || die "cannot remove the network namespace $probe"
+  say "network namespaces work here"
+}
+
 cmd_link() {
   [[ $# -eq 2 && $1 =~ ^[0-9]+$ && ($2 == up || $2 == down) ]] || die "link needs a host index and up or down"
   (($1 < $(host_count))) || die "no host $1"
@@ -218,7 +229,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/hosts_mpirun.sh"
 
 main() {
   local command=${1:-}
-  [[ -n $command ]] || die "usage: hosts.sh up N [--rate RATE] | rate RATE | down | status | link I up|down | mpirun -np K ..."
+  [[ -n $command ]] || die "usage: hosts.sh up N [--rate RATE] | rate RATE | down | status | check | link I up|down | mpirun -np K ..."
   shift
   check_names
   case $command in
@@ -226,9 +237,10 @@ main() {
     down) cmd_down ;;
     rate) cmd_rate "$@" ;;
     status) cmd_status ;;
+    check) cmd_check ;;
     link) cmd_link "$@" ;;
     mpirun) cmd_mpirun "$@" ;;
-    *) die "unknown command '$command' (up, rate, down, status, link, mpirun)" ;;
+    *) die "unknown command '$command' (up, rate, down, status, check, link, mpirun)" ;;
   esac
 }
 

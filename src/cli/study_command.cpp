@@ -1,10 +1,15 @@
 // paratrain study: the default sweep, then the report, into one folder.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/command.h"
 #include "core/error.h"
 #include "report/report.h"
+#include "sweep/host_launch.h"
+#include "sweep/host_plan.h"
 #include "sweep/plan.h"
 #include "sweep/process.h"
 #include "sweep/study_plan.h"
@@ -25,13 +30,23 @@ class StudyCommand : public LocalCommand {
         ->capture_default_str();
     sub.add_option("--peak-gflops", peak_gflops_,
                    "device peak for MFU (default: one calibration GEMM)");
+    sub.add_option("--hosts", hosts_,
+                   "namespace hosts of the across-hosts section (default: 2 where network "
+                   "namespaces work, i.e. as root; 1 leaves the section out)");
+    sub.add_option("--link-rate", link_rates_, "link rates of the across-hosts section")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->capture_default_str();
   }
 
   int run() override {
     if (ranks_ < 1) throw UsageError("--ranks must be at least 1");
     if (peak_gflops_ < 0) throw UsageError("--peak-gflops must be positive");
     if (repeats_ < 1) throw UsageError("--repeats must be at least 1");
-    const std::vector<SweepPoint> points = plan_sweep(study_spec(full_, ranks_, repeats_));
+    std::vector<SweepPoint> points = plan_sweep(study_spec(full_, ranks_, repeats_));
+    const std::vector<SweepPoint> host_points =
+        study_host_points(ranks_, repeats_, hosts_count(), link_rates_);
+    points.insert(points.end(), host_points.begin(), host_points.end());
     namespace fs = std::filesystem;
     SweepOptions options;
     options.results_path = (fs::path(out_dir_) / "results.jsonl").string();
@@ -45,11 +60,31 @@ class StudyCommand : public LocalCommand {
   }
 
  private:
+  // --hosts as given, else 2 where namespaces work (said in one line either way).
+  int hosts_count() const {
+    if (hosts_ && *hosts_ < 1) throw UsageError("--hosts must be at least 1");
+    if (hosts_ && *hosts_ == 1) return 1;
+    const std::optional<std::string> unusable = hosts_unusable_reason();
+    if (unusable) {
+      if (hosts_) throw UsageError("--hosts " + std::to_string(*hosts_) + ": " + *unusable);
+      std::fprintf(stderr, "paratrain study: no across-hosts section (%s)\n", unusable->c_str());
+      return 1;
+    }
+    const int hosts = hosts_.value_or(2);
+    std::fprintf(stderr,
+                 "paratrain study: across-hosts section on %d namespace hosts (--hosts 1 leaves it "
+                 "out)\n",
+                 hosts);
+    return hosts;
+  }
+
   std::string out_dir_ = "study";
   bool full_ = false;
   int ranks_ = 2;
   int repeats_ = 3;
   double peak_gflops_ = 0;
+  std::optional<int> hosts_;
+  std::vector<std::string> link_rates_ = study_default_link_rates();
 };
 
 }  // namespace

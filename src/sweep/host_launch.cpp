@@ -37,6 +37,15 @@ void run_hosts_script(const std::vector<std::string>& arguments) {
 
 }  // namespace
 
+std::optional<std::string> hosts_unusable_reason() {
+  try {
+    run_hosts_script({"check"});
+    return std::nullopt;
+  } catch (const std::runtime_error& error) {
+    return std::string(error.what());
+  }
+}
+
 const char* rank_placement_name(RankPlacement placement) {
   switch (placement) {
     case RankPlacement::kPacked: return "packed";

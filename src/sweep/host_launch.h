@@ -2,6 +2,7 @@
 // Sweep points across network-namespace hosts (scripts/hosts.sh): where the
 // ranks of a point run, how its command line is built, and the hosts' life
 // around a sweep. One host means the local run everything else uses.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ double link_rate_bits_per_s(const std::string& rate);
 
 // scripts/hosts.sh: $PARATRAIN_HOSTS_SCRIPT if set, else the source tree's.
 std::string hosts_script();
+
+// Whether namespace hosts can be made here (`hosts.sh check`: root, ip,
+// a namespace created and removed): nullopt if so, else the reason in one line.
+std::optional<std::string> hosts_unusable_reason();
 
 // `bash hosts.sh mpirun -np K [--map-by node] BENCH...`.
 std::vector<std::string> hosts_launch_command(const std::vector<std::string>& bench, int ranks,

@@ -1,5 +1,8 @@
 #include "sweep/study_plan.h"
 
+#include "sweep/plan.h"
+#include "sweep/strategy.h"
+
 namespace paratrain {
 
 namespace {
@@ -43,5 +46,24 @@ SweepSpec study_spec(bool full, int ranks, int repeats) {
   spec.strategies = default_strategies(ranks, spec.base.n_layers, spec.base.n_heads);
   return spec;
 }
+
+std::vector<SweepPoint> study_host_points(int ranks, int repeats, int hosts,
+                                          const std::vector<std::string>& link_rates) {
+  if (hosts <= 1) return {};
+  SweepSpec spec = study_spec(false, ranks, repeats);
+  spec.grid.clear();  // the link rate is this section's axis
+  const std::string n = std::to_string(ranks);
+  spec.strategies = {parse_strategy("dp" + n), parse_strategy("pp" + n + "-1f1b")};
+  if (spec.base.n_heads % ranks == 0) spec.strategies.push_back(parse_strategy("tp" + n));
+  if (ranks == 2) spec.strategies.push_back(parse_strategy("dp2xtp2"));
+  HostSweepSpec host_spec;
+  host_spec.hosts = hosts;
+  host_spec.link_rates = link_rates;
+  host_spec.placements = {RankPlacement::kPacked, RankPlacement::kSpread};
+  check_host_sweep(host_spec);
+  return spread_over_hosts(plan_sweep(spec), host_spec);
+}
+
+std::vector<std::string> study_default_link_rates() { return {"100mbit", "1gbit", "unshaped"}; }
 
 }  // namespace paratrain

@@ -188,6 +188,17 @@ TEST(HostsScript, DownLeavesNoNamespaceLinkOrProcess) {
   EXPECT_EQ(own.script("down").exit_code, 0);
 }
 
+// The study asks `check` whether to add its across-hosts section: as root
+// with namespaces it says yes and leaves no namespace behind.
+TEST(HostsScript, CheckSaysNamespacesWorkAndLeavesNothing) {
+  Hosts own = hosts();
+  own.prefix += "c";
+  const CommandResult check = own.script("check");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_NE(check.output.find("network namespaces work here"), std::string::npos) << check.output;
+  EXPECT_EQ(run_command("ip netns list").output.find(own.prefix + "chk"), std::string::npos);
+}
+
 // sweep --hosts: each point across the hosts at each rate, the record says
 // where it ran, the report draws it; a point that fails is recorded and the
 // sweep goes on. Its own hosts (the sweep brings them up and down).

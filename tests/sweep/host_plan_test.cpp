@@ -2,6 +2,8 @@
 // link-rate observations computed from hand-made records.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -9,6 +11,7 @@
 #include "sweep/host_plan.h"
 #include "sweep/launch.h"
 #include "sweep/plan.h"
+#include "sweep/study_plan.h"
 
 namespace paratrain {
 
@@ -63,6 +66,25 @@ TEST(HostSweep, LocalPointsAreUnchangedAndRecordOneHost) {
   write_host_label(host_label(points[0].hosts), record);
   EXPECT_EQ(record["hosts"], 1);
   EXPECT_EQ(record["link_rate"], "unshaped");
+}
+
+TEST(StudyHosts, BasePointOfEachMainStrategyAtEveryRateWithBothPlacementsOfDpTp) {
+  const auto points = study_host_points(2, 3, 2, study_default_link_rates());
+  // Per rate and repeat: dp2, pp2-1f1b, tp2, dp2xtp2 packed, dp2xtp2 spread.
+  ASSERT_EQ(points.size(), 3u * 3u * 5u);
+  std::set<std::string> keys;
+  for (const SweepPoint& point : points) {
+    EXPECT_EQ(point.hosts.hosts, 2);
+    EXPECT_EQ(point.model.batch_size, 16);  // the study's base point, no axis varied
+    EXPECT_EQ(point.model.seq_len, 128);
+    if (point.hosts.placement == RankPlacement::kSpread) EXPECT_EQ(point.strategy.name, "dp2xtp2");
+    keys.insert(point.key());
+  }
+  EXPECT_EQ(keys.size(), points.size());  // every rate, placement and repeat its own job
+  EXPECT_EQ(points.front().hosts.link_rate, "100mbit");
+  EXPECT_EQ(points.back().hosts.link_rate, "unshaped");
+  EXPECT_TRUE(study_host_points(2, 3, 1, study_default_link_rates()).empty());
+  EXPECT_THROW(study_host_points(2, 3, 2, {"fast"}), UsageError);
 }
 
 TEST(HostSweep, BadFlagsAreRefused) {
