@@ -214,14 +214,19 @@ TEST(Hardening, SigintEndsTrainWithOneLine) {
 // "an orphaned mpirun child of a killed sweep ran on": the sweep stops its child's group.
 TEST(Hardening, AnInterruptedSweepStopsItsChild) {
   const std::string out = temp_path("interrupted/results.jsonl");
-  const std::string sweep = binary() + " sweep " + kTiny +
+  // Steps of several seconds: the child writes nothing between them, so an
+  // orphan cannot die of SIGPIPE on its stderr before it is counted.
+  const std::string slow_model =
+      "--vocab-size 1000 --seq-len 256 --d-model 256 --n-heads 8 --n-layers 4 --batch-size 64";
+  const std::string sweep = binary() + " sweep " + slow_model +
                             " --strategies seq --warmup 0 --steps 1000000 --peak-gflops 10 --out " + out;
   // The child's command line holds the unique trace folder; count its processes after the sweep is stopped.
   // "[b]ench" matches the child's "bench" but not this shell's own command line.
   const std::string marker = "[b]ench.*" + testing::process_temp_dir() + "/interrupted/traces";
   const auto result = run_command("{ " + sweep + " 2>/dev/null & pid=$!; for i in $(seq 100); do pgrep -f '" + marker +
                                   "' >/dev/null && echo child running && break; sleep 0.2; done; sleep 1; kill -TERM $pid; "
-                                  "wait $pid; echo rc=$?; sleep 2; echo left=$(pgrep -f '" + marker + "' | wc -l); }");
+                                  "wait $pid; echo rc=$?; sleep 2; echo left=$(pgrep -f '" + marker + "' | wc -l); "
+                                  "pkill -KILL -f '" + marker + "'; }");
   EXPECT_NE(result.output.find("child running"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("rc=143"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("left=0"), std::string::npos) << result.output;
