@@ -2,9 +2,8 @@
 // through paratrain's own GEMM library (kernels/gemm.h, kernels/gemm_bf16.h),
 // plus oneDNN's bf16 matmul as it dispatches on this CPU (its reference
 // loops where it has no bf16 kernel) on one small shape.
-// Build (from the repository root, after the main build):
-//   g++ -O3 -march=native -std=c++20 -fopenmp -Isrc bench/gemm/bf16_rates.cpp \
-//       build/libparatrain_gemm.a -ldnnl -o build/bf16_rates && build/bf16_rates
+// Build (from the repository root, after the main build), one line:
+//   g++ -O3 -march=native -std=c++20 -fopenmp -Isrc bench/gemm/bf16_rates.cpp build/libparatrain_gemm.a build/libparatrain_core.a -ldnnl -o build/bf16_rates
 #include <omp.h>
 
 #include <algorithm>
