@@ -73,8 +73,14 @@ int BenchCommand::run(const Communicator& world) {
   const ModelConfig& model = flags_.train.model;
   const Layout& layout = flags_.layout.layout;
   ProcessGrid grid(layout.grid, world);
-  // Every rank calibrates at once (they share the machine as they will in training).
-  double peak = peak_gflops_ > 0 ? peak_gflops_ : calibrate_peak_gflops();
+  if (world.rank() == 0) announce_precision(model);
+  // Every rank calibrates at once (they share the machine as they will in
+  // training), in the run's precision, on the model's own GEMM shapes.
+  Calibration calibration{peak_gflops_, "given"};
+  if (peak_gflops_ <= 0) {
+    calibration = calibrate_peak(model, layout.micro_batch_size(model) * model.seq_len);
+  }
+  double peak = calibration.gflops;
   world.all_reduce_max(&peak, 1);
   MemoryTracker tracker;
   Timeline timeline;
@@ -114,6 +120,7 @@ int BenchCommand::run(const Communicator& world) {
   record.layout.micro_batch = layout.micro_batch_size(model);  // as resolved for the run
   record.layout.partition = stage_partition(model, layout);
   record.build = build_info();
+  record.build.gemm_path = gemm_path(model.precision);
   record.threads_per_rank = flags_.threads;
   record.warmup_steps = warmup_;
   record.measured_steps = steps_;
@@ -125,7 +132,7 @@ int BenchCommand::run(const Communicator& world) {
   record.model_flops_per_token = model.flops_per_token();
   record.achieved_gflops_per_device = rates.achieved_gflops_per_device;
   record.peak_gflops_per_device = peak;
-  record.peak_source = peak_gflops_ > 0 ? "given" : "calibration gemm 1024^3";
+  record.peak_source = calibration.source;  // rank 0's winning shape; the peak is the ranks' max
   record.mfu = rates.mfu;
   for (const auto& text : ranks) record.ranks.push_back(rank_record_from_json(nlohmann::json::parse(text)));
   record.loss_first = losses.front();

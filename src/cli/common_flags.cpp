@@ -18,6 +18,29 @@ void add_model_flags(CLI::App& app, ModelConfig& model) {
   app.add_option("--dropout", model.dropout, "dropout probability")->capture_default_str();
   app.add_option("--batch-size", model.batch_size, "samples per optimizer step (global)")
       ->capture_default_str();
+  add_numerics_flags(app, model);
+}
+
+void add_numerics_flags(CLI::App& app, ModelConfig& model) {
+  // Typed once here: the enums' own parsers give the one-line error, passed
+  // on as CLI11's so that the command line's usual path reports it (exit 2).
+  auto typed = [](auto parse) {
+    return [parse](const std::string& text) {
+      try {
+        parse(text);
+      } catch (const UsageError& error) {
+        throw CLI::ValidationError(error.what());
+      }
+    };
+  };
+  app.add_option_function<std::string>(
+         "--precision", typed([&model](const std::string& text) { model.precision = parse_precision(text); }),
+         "matmul precision: fp32, or bf16 (autocast: bf16 inputs, fp32 accumulate)")
+      ->default_str("fp32");
+  app.add_option_function<std::string>(
+         "--recompute", typed([&model](const std::string& text) { model.recompute = parse_recompute(text); }),
+         "recompute in backward: none, selective (attention softmax) or full (each block)")
+      ->default_str("none");
 }
 
 void add_layout_flags(CLI::App& app, LayoutFlags& flags) {

@@ -26,8 +26,10 @@ struct CommonFlags {
   int threads = 1;
 };
 
-// --vocab-size ... --batch-size
+// --vocab-size ... --batch-size, and the numerics flags below
 void add_model_flags(CLI::App& app, ModelConfig& model);
+// --precision fp32|bf16 and --recompute none|selective|full, into the model's fields
+void add_numerics_flags(CLI::App& app, ModelConfig& model);
 // --dp --pp --tp --micro-batch --schedule --schedule-file --virtual-stages --partition --bucket-mb
 void add_layout_flags(CLI::App& app, LayoutFlags& flags);
 // model and layout flags, plus --lr --seed --data --threads

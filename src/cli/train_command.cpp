@@ -55,6 +55,7 @@ class TrainCommand : public Command {
     MemoryTracker tracker;
     Timeline timeline;
     const bool speaks = world.rank() == 0;
+    if (speaks) announce_precision(model);
     // Before any allocation: a run that cannot fit is refused, not OOM-killed.
     const MemoryCheck memory = check_memory(flags_.train, layout, grid, *data_);
     if (memory.refusal) {

@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/common_flags.h"
+#include "cli/run_output.h"
 #include "core/error.h"
 #include "core/json_fields.h"
 #include "core/memory.h"
@@ -16,6 +17,7 @@
 #include "io/safetensors.h"
 #include "io/token_source.h"
 #include "kernels/gemm.h"
+#include "metrics/bf16_tolerance.h"
 #include "metrics/timeline.h"
 #include "metrics/tolerance.h"
 #include "parallel/trainer.h"
@@ -78,6 +80,7 @@ class VerifyCommand : public Command {
   explicit VerifyCommand(CLI::App& sub) {
     sub.add_option("--reference", reference_, "reference .safetensors file")->required();
     sub.add_option("--threads", threads_, "BLAS threads of this rank")->capture_default_str();
+    add_numerics_flags(sub, numerics_);
     add_layout_flags(sub, layout_flags_);
   }
 
@@ -91,8 +94,14 @@ class VerifyCommand : public Command {
   // This rank's part of the file's tensor prefix + spec.name.
   std::vector<float> shard_of(const std::string& prefix, const ParameterSpec& spec) const;
   int report(const Communicator& world);
+  // The file's tolerance of `group`, widened under bf16 (metrics/bf16_tolerance.h)
+  // by `rounded_matmuls` x 2u x the RMS of the full reference tensor `name`.
+  Tolerance tolerance_for(const std::string& group, int rounded_matmuls, const std::string& name,
+                          const std::vector<int64_t>& shape) const;
+  bool bf16() const { return options_.model.precision == Precision::kBf16; }
 
   std::string reference_;
+  ModelConfig numerics_;  // only --precision and --recompute are read from it
   int threads_ = 1;
   LayoutFlags layout_flags_;
   std::unique_ptr<SafetensorsFile> file_;
@@ -108,6 +117,8 @@ void VerifyCommand::prepare(int world_size) {
   kernels::gemm_set_threads(threads_);
   file_ = std::make_unique<SafetensorsFile>(SafetensorsFile::read(reference_));
   options_.model = config_from(metadata_json(*file_, "config"));
+  options_.model.precision = numerics_.precision;
+  options_.model.recompute = numerics_.recompute;
   const nlohmann::json adamw = metadata_json(*file_, "adamw");
   options_.adamw = {field<float>(adamw, "adamw", "lr"), field<float>(adamw, "adamw", "b1"),
                     field<float>(adamw, "adamw", "b2"), field<float>(adamw, "adamw", "eps"),
@@ -145,9 +156,13 @@ void VerifyCommand::prepare(int world_size) {
 void VerifyCommand::check_forward_backward(Trainer& trainer, float loss,
                                            const std::vector<float>& logits) {
   const ModelConfig& model = options_.model;
+  const std::vector<int64_t> logits_shape = {model.batch_size, model.seq_len, model.vocab_size};
+  const int logit_matmuls = bf16_logit_matmuls(model.n_layers);
   if (trainer.grid().world_rank() == 0) {
     const std::vector<float> expected = file_->f32("expected.loss", {1});
-    checks_[0].compare("expected.loss", &loss, expected.data(), 1, tolerance_of(tolerances_, "loss"));
+    // The loss moves by at most twice the largest logit error.
+    checks_[0].compare("expected.loss", &loss, expected.data(), 1,
+                       tolerance_for("loss", 2 * logit_matmuls, "expected.logits", logits_shape));
   }
   if (trainer.last_stage_chunk() != nullptr) {
     const std::vector<float> expected =
@@ -156,14 +171,16 @@ void VerifyCommand::check_forward_backward(Trainer& trainer, float loss,
     const size_t begin = trainer.replica_first_sample() * per_sample;
     checks_[1].compare("expected.logits", logits.data() + begin, expected.data() + begin,
                        trainer.layout().replica_batch(model) * per_sample,
-                       tolerance_of(tolerances_, "logits"));
+                       tolerance_for("logits", logit_matmuls, "expected.logits", logits_shape));
   }
   for (const auto& chunk : trainer.chunks()) {
     ParameterTable& params = chunk->params();
     for (const auto& entry : params.entries()) {
       const auto expected = shard_of("grad.", entry.spec);
       checks_[2].compare("grad." + entry.spec.name, params.grad(entry.spec.name), expected.data(),
-                         expected.size(), tolerance_of(tolerances_, "grad"));
+                         expected.size(),
+                         tolerance_for("grad", bf16_grad_matmuls(model.n_layers),
+                                       "grad." + entry.spec.name, entry.spec.full_shape));
     }
   }
 }
@@ -184,12 +201,30 @@ void VerifyCommand::check_step(Trainer& trainer) {
     for (const auto& entry : params.entries()) {
       const auto expected = shard_of("step1.", entry.spec);
       const auto grad = shard_of("grad.", entry.spec);
+      // Under bf16 a gradient within its allowed error of zero may change
+      // sign, so its update may differ by up to 2 lr: the loose rule's case.
+      const Tolerance grad_error =
+          tolerance_for("grad", bf16_grad_matmuls(options_.model.n_layers), "grad." + entry.spec.name,
+                        entry.spec.full_shape);
       std::unique_ptr<bool[]> is_loose(new bool[grad.size()]);
-      for (size_t idx = 0; idx < grad.size(); ++idx) is_loose[idx] = std::fabs(grad[idx]) < loose_below;
+      for (size_t idx = 0; idx < grad.size(); ++idx) {
+        const double magnitude = std::fabs(grad[idx]);
+        const double flip_bound = bf16() ? grad_error.atol + grad_error.rtol * magnitude : 0.0;
+        is_loose[idx] = magnitude < loose_below || magnitude <= flip_bound;
+      }
       checks_[3].compare("step1." + entry.spec.name, params.value(entry.spec.name), expected.data(),
                          expected.size(), tolerance_of(tolerances_, "step1"), is_loose.get(), loose);
     }
   }
+}
+
+Tolerance VerifyCommand::tolerance_for(const std::string& group, int rounded_matmuls,
+                                       const std::string& name,
+                                       const std::vector<int64_t>& shape) const {
+  const Tolerance file = tolerance_of(tolerances_, group);
+  if (!bf16()) return file;
+  const std::vector<float> full = file_->f32(name, shape);
+  return widen_for_bf16(file, bf16_norm_allowance(rounded_matmuls), rms_of(full.data(), full.size()));
 }
 
 int VerifyCommand::run(const Communicator& world) {
@@ -198,6 +233,7 @@ int VerifyCommand::run(const Communicator& world) {
   ProcessGrid grid(layout.grid, world);
   MemoryTracker tracker;
   Timeline timeline;
+  if (world.rank() == 0) announce_precision(model);
   Trainer trainer(options_, layout, grid, *data_, tracker, timeline);
   for (const auto& chunk : trainer.chunks()) {
     ParameterTable& params = chunk->params();

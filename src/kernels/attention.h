@@ -20,12 +20,14 @@ struct AttentionShape {
 
 // qkv: (samples, T, 3 * width); out: (samples, T, width), overwritten.
 // probs: (samples, heads, T, T): the softmax before dropout, saved for backward
-// (zero above the diagonal). scratch: (T, T).
+// (zero above the diagonal), or null (selective recompute: nothing kept).
+// scratch: (T, T), or (2, T, T) when probs is null.
 void attention_forward(const float* qkv, const AttentionShape& shape, const DropoutKey& dropout,
                        uint32_t first_sample, float* probs, float* scratch, float* out);
 
 // dout: (samples, T, width). dqkv: (samples, T, 3 * width), overwritten.
-// scratch: (2, T, T).
+// scratch: (2, T, T), or (3, T, T) when probs is null: each head's softmax is
+// then recomputed from q and k exactly as forward computed it (same bits).
 void attention_backward(const float* dout, const float* qkv, const float* probs,
                         const AttentionShape& shape, const DropoutKey& dropout,
                         uint32_t first_sample, float* scratch, float* dqkv);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernels/attention.h"
+#include "kernels/bf16.h"
 #include "kernels/dropout.h"
 #include "kernels/gelu.h"
 #include "kernels/layernorm.h"
@@ -21,6 +22,12 @@ void add_into(const float* a, const float* b, size_t count, float* out) {
 size_t bytes_of(std::initializer_list<const Buffer<float>*> buffers) {
   size_t total = 0;
   for (const auto* buffer : buffers) total += buffer->size() * sizeof(float);
+  return total;
+}
+
+size_t bytes_of(std::initializer_list<const Buffer<kernels::Bf16>*> buffers) {
+  size_t total = 0;
+  for (const auto* buffer : buffers) total += buffer->size() * sizeof(kernels::Bf16);
   return total;
 }
 
@@ -62,35 +69,56 @@ Block::Block(const ModelConfig& config, int block_index, ParameterTable& params,
            config.d_model, local_ffn_),
       fc2_(tp, workspace, linear(w_, dw_, &Weights::fc2_w, &Weights::fc2_b), config.seq_len,
            local_ffn_, config.d_model) {
-  const size_t full_rows = static_cast<size_t>(micro_batch) * config.seq_len;
+  if (recompute_full()) {
+    if (!ws_.recompute_saved) {
+      ws_.recompute_saved = std::make_unique<Saved>();
+      allocate_saved(tracker, *ws_.recompute_saved, micro_batch);
+    }
+  } else {
+    saved_.resize(slots);
+    for (auto& s : saved_) allocate_saved(tracker, s, micro_batch);
+  }
+  if (bf16()) {
+    for (auto* layer : {&qkv_, &fc1_}) layer->enable_bf16(tracker);
+    for (auto* layer : {&proj_, &fc2_}) layer->enable_bf16(tracker);
+  }
+}
+
+void Block::allocate_saved(MemoryTracker& tracker, Saved& s, int micro_batch) {
+  const size_t full_rows = static_cast<size_t>(micro_batch) * config_.seq_len;
   const size_t local_rows = static_cast<size_t>(micro_batch) * local_seq_;
-  const size_t d = config.d_model, seq = config.seq_len;
+  const size_t d = config_.d_model, seq = config_.seq_len;
   const auto act = MemoryCategory::kActivations;
-  saved_.resize(slots);
-  for (auto& s : saved_) {
-    s.ln1_out = Buffer<float>(tracker, act, local_rows * d);
-    s.ln1_mean = Buffer<float>(tracker, act, local_rows);
-    s.ln1_rstd = Buffer<float>(tracker, act, local_rows);
-    s.x_mid = Buffer<float>(tracker, act, local_rows * d);
-    s.ln2_out = Buffer<float>(tracker, act, local_rows * d);
-    s.ln2_mean = Buffer<float>(tracker, act, local_rows);
-    s.ln2_rstd = Buffer<float>(tracker, act, local_rows);
-    s.qkv = Buffer<float>(tracker, act, full_rows * 3 * local_width_);
+  s.ln1_out = Buffer<float>(tracker, act, local_rows * d);
+  s.ln1_mean = Buffer<float>(tracker, act, local_rows);
+  s.ln1_rstd = Buffer<float>(tracker, act, local_rows);
+  s.x_mid = Buffer<float>(tracker, act, local_rows * d);
+  s.ln2_out = Buffer<float>(tracker, act, local_rows * d);
+  s.ln2_mean = Buffer<float>(tracker, act, local_rows);
+  s.ln2_rstd = Buffer<float>(tracker, act, local_rows);
+  s.qkv = Buffer<float>(tracker, act, full_rows * 3 * local_width_);
+  if (config_.recompute != Recompute::kSelective) {
     s.probs = Buffer<float>(tracker, act, static_cast<size_t>(micro_batch) * local_heads_ * seq * seq);
+  }
+  s.hidden = Buffer<float>(tracker, act, full_rows * local_ffn_);
+  if (bf16()) {
+    s.heads_bf16 = Buffer<kernels::Bf16>(tracker, act, full_rows * local_width_);
+    s.activated_bf16 = Buffer<kernels::Bf16>(tracker, act, full_rows * local_ffn_);
+  } else {
     s.heads = Buffer<float>(tracker, act, full_rows * local_width_);
-    s.hidden = Buffer<float>(tracker, act, full_rows * local_ffn_);
     s.activated = Buffer<float>(tracker, act, full_rows * local_ffn_);
   }
 }
 
 size_t Block::sequence_region_bytes() const {
-  const Saved& s = saved_.front();
+  const Saved& s = saved_.empty() ? *ws_.recompute_saved : saved_.front();
   return bytes_of({&s.ln1_out, &s.ln1_mean, &s.ln1_rstd, &s.x_mid, &s.ln2_out, &s.ln2_mean, &s.ln2_rstd});
 }
 
 size_t Block::tensor_region_bytes() const {
-  const Saved& s = saved_.front();
-  return bytes_of({&s.qkv, &s.probs, &s.heads, &s.hidden, &s.activated});
+  const Saved& s = saved_.empty() ? *ws_.recompute_saved : saved_.front();
+  return bytes_of({&s.qkv, &s.probs, &s.heads, &s.hidden, &s.activated}) +
+         bytes_of({&s.heads_bf16, &s.activated_bf16});
 }
 
 void Block::branch_dropout(const StepContext& ctx, DropoutSite site, const MicroBatchView& batch,
@@ -102,9 +130,31 @@ void Block::branch_dropout(const StepContext& ctx, DropoutSite site, const Micro
                         config_.d_model, data);
 }
 
+void Block::refresh_bf16_weights(uint32_t step) {
+  // The weights change only in the optimizer step, which ends a step: one
+  // copy per step serves all its micro-batches (and a full recompute).
+  if (!bf16() || bf16_weights_step_ == step) return;
+  qkv_.refresh_bf16_weight();
+  proj_.refresh_bf16_weight();
+  fc1_.refresh_bf16_weight();
+  fc2_.refresh_bf16_weight();
+  bf16_weights_step_ = step;
+}
+
+void Block::project(Buffer<kernels::Bf16>& kept, const float* value, RowParallelLinear& linear,
+                    int samples, float* y_local) {
+  if (!bf16()) {
+    linear.forward(value, samples, y_local);
+    return;
+  }
+  kernels::round_to_bf16(value, kept.size(), kept.data());
+  linear.forward(kept.data(), samples, y_local);
+}
+
 void Block::forward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                     float* out) {
-  Saved& s = saved_[slot];
+  refresh_bf16_weights(ctx.step);
+  Saved& s = saved_for(slot);
   const int samples = batch.samples, d = config_.d_model, seq = config_.seq_len;
   const int full_rows = samples * seq, local_rows = samples * local_seq_;
   const size_t local_size = static_cast<size_t>(local_rows) * d;
@@ -117,25 +167,31 @@ void Block::forward(const StepContext& ctx, const MicroBatchView& batch, int slo
                                       tp_.rank() * local_heads_};
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),
                                       DropoutSite::kAttentionProbs, ctx.dropout};
+  // Under bf16 the fp32 attention output goes to scratch (d_attention is
+  // free until backward) and only its bf16 rounding is kept.
+  float* heads = bf16() ? ws_.d_attention.data() : s.heads.data();
   kernels::attention_forward(s.qkv.data(), shape, probs_key, batch.first_sample, s.probs.data(),
-                             ws_.attention.data(), s.heads.data());
-  proj_.forward(s.heads.data(), samples, branch);
+                             ws_.attention.data(), heads);
+  project(s.heads_bf16, heads, proj_, samples, branch);
   branch_dropout(ctx, DropoutSite::kAttentionResidual, batch, branch);
   add_into(in, branch, local_size, s.x_mid.data());
 
   kernels::layernorm_forward(s.x_mid.data(), w_.ln2_w, w_.ln2_b, local_rows, d, s.ln2_out.data(),
                              s.ln2_mean.data(), s.ln2_rstd.data());
   fc1_.forward(s.ln2_out.data(), samples, s.hidden.data());
-  kernels::gelu_forward(s.hidden.data(), static_cast<size_t>(full_rows) * local_ffn_,
-                        s.activated.data());
-  fc2_.forward(s.activated.data(), samples, branch);
+  float* activated = bf16() ? ws_.d_hidden.data() : s.activated.data();
+  kernels::gelu_forward(s.hidden.data(), static_cast<size_t>(full_rows) * local_ffn_, activated);
+  project(s.activated_bf16, activated, fc2_, samples, branch);
   branch_dropout(ctx, DropoutSite::kMlpResidual, batch, branch);
-  add_into(s.x_mid.data(), branch, local_size, out);
+  if (out != nullptr) add_into(s.x_mid.data(), branch, local_size, out);  // null: a recompute
 }
 
 void Block::backward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                      float* d_out, float* d_in) {
-  Saved& s = saved_[slot];
+  // Full recompute: the forward again, from the kept input, with the same
+  // counter-keyed dropout masks, refills the one saved set.
+  if (recompute_full()) forward(ctx, batch, slot, in, nullptr);
+  Saved& s = saved_for(slot);
   backward_mlp(ctx, batch, s, d_out, d_in);    // d_in holds d x_mid after this
   backward_attention(ctx, batch, s, in, d_in);  // and d in after this
 }
@@ -149,7 +205,11 @@ void Block::backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Sa
   float* branch = ws_.branch.data();
   std::memcpy(branch, d_out, sizeof(float) * local_size);
   branch_dropout(ctx, DropoutSite::kMlpResidual, batch, branch);
-  fc2_.backward(branch, s.activated.data(), samples, ws_.d_hidden.data());
+  if (bf16()) {
+    fc2_.backward(branch, s.activated_bf16.data(), samples, ws_.d_hidden.data());
+  } else {
+    fc2_.backward(branch, s.activated.data(), samples, ws_.d_hidden.data());
+  }
   kernels::gelu_backward(ws_.d_hidden.data(), s.hidden.data(),
                          static_cast<size_t>(full_rows) * local_ffn_, ws_.d_hidden.data());
   fc1_.backward(ws_.d_hidden.data(), s.ln2_out.data(), samples, ws_.d_normed.data());
@@ -167,7 +227,11 @@ void Block::backward_attention(const StepContext& ctx, const MicroBatchView& bat
   float* branch = ws_.branch.data();
   std::memcpy(branch, d_in, sizeof(float) * local_rows * d);
   branch_dropout(ctx, DropoutSite::kAttentionResidual, batch, branch);
-  proj_.backward(branch, s.heads.data(), samples, ws_.d_attention.data());
+  if (bf16()) {
+    proj_.backward(branch, s.heads_bf16.data(), samples, ws_.d_attention.data());
+  } else {
+    proj_.backward(branch, s.heads.data(), samples, ws_.d_attention.data());
+  }
   const kernels::AttentionShape shape{samples, seq, local_heads_, config_.head_dim(),
                                       tp_.rank() * local_heads_};
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),

@@ -4,6 +4,7 @@
 
 #include "core/memory.h"
 #include "kernels/dropout.h"
+#include "model/block_activations.h"
 #include "model/config.h"
 #include "model/parallel_linear.h"
 #include "model/parameters.h"
@@ -37,24 +38,7 @@ class Block : public Unit {
   size_t tensor_region_bytes() const;
 
  private:
-  // What forward saves for backward, per in-flight micro-batch.
-  // local rows: (samples, T / tp under sequence parallelism, else T); full rows: (samples, T).
-  struct Saved {
-    // layernorm/dropout regions
-    Buffer<float> ln1_out;    // (local rows, D)
-    Buffer<float> ln1_mean;   // (local rows)
-    Buffer<float> ln1_rstd;   // (local rows)
-    Buffer<float> x_mid;      // (local rows, D): residual stream after attention
-    Buffer<float> ln2_out;    // (local rows, D)
-    Buffer<float> ln2_mean;   // (local rows)
-    Buffer<float> ln2_rstd;   // (local rows)
-    // tensor-parallel regions
-    Buffer<float> qkv;        // (full rows, 3 D / tp)
-    Buffer<float> probs;      // (samples, H / tp, T, T): softmax before dropout
-    Buffer<float> heads;      // (full rows, D / tp): attention output, heads merged
-    Buffer<float> hidden;     // (full rows, F D / tp): fc1 output, before GELU
-    Buffer<float> activated;  // (full rows, F D / tp): GELU output
-  };
+  using Saved = BlockActivations;
   struct Weights {
     float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc1_w, *fc1_b,
         *fc2_w, *fc2_b;
@@ -70,6 +54,18 @@ class Block : public Unit {
                     float* d_in);
   void backward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
                           const float* in, float* d_in);
+  // The saved set of a slot: under full recompute one set in the workspace
+  // serves every slot of every block, refilled by rerunning the block's
+  // forward at the start of its backward.
+  Saved& saved_for(int slot) { return recompute_full() ? *ws_.recompute_saved : saved_[slot]; }
+  bool recompute_full() const { return config_.recompute == Recompute::kFull; }
+  bool bf16() const { return config_.precision == Precision::kBf16; }
+  void allocate_saved(MemoryTracker& tracker, Saved& s, int micro_batch);
+  // The proj and fc2 products, from the fp32 attention / GELU output in
+  // `value`, rounded and kept in bf16 under bf16 autocast.
+  void project(Buffer<kernels::Bf16>& kept, const float* value, RowParallelLinear& linear,
+               int samples, float* y_local);
+  void refresh_bf16_weights(uint32_t step);
 
   ModelConfig config_;
   int block_index_;
@@ -84,6 +80,7 @@ class Block : public Unit {
   ColumnParallelLinear fc1_;   // (F D / tp, D)
   RowParallelLinear fc2_;      // (D, F D / tp)
   std::vector<Saved> saved_;
+  int64_t bf16_weights_step_ = -1;  // the optimizer step the bf16 weight copies were made for
 };
 
 }  // namespace paratrain

@@ -82,6 +82,8 @@ std::string ModelConfig::to_json() const {
   nlohmann::json j = {{"vocab_size", vocab_size}, {"seq_len", seq_len},   {"d_model", d_model},
                       {"n_heads", n_heads},       {"n_layers", n_layers}, {"ffn_mult", ffn_mult},
                       {"dropout", shortest_round_trip(dropout)}, {"batch_size", batch_size}};
+  if (precision != Precision::kFp32) j["precision"] = precision_name(precision);
+  if (recompute != Recompute::kNone) j["recompute"] = recompute_name(recompute);
   return j.dump();
 }
 
@@ -95,6 +97,9 @@ ModelConfig ModelConfig::from_json(const nlohmann::json& config) {
   model.ffn_mult = json_int(config, "ffn_mult");
   model.dropout = static_cast<float>(json_number(config, "dropout"));
   model.batch_size = json_int(config, "batch_size");
+  // Optional: absent in fp32 records and in the reference files.
+  model.precision = parse_precision(json_text_or(config, "precision", "fp32"), "config.precision");
+  model.recompute = parse_recompute(json_text_or(config, "recompute", "none"), "config.recompute");
   return model;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kernels/adamw.h"
+#include "model/precision.h"
 
 namespace paratrain {
 
@@ -17,6 +18,10 @@ struct ModelConfig {
   int ffn_mult = 4;
   float dropout = 0.1f;
   int batch_size = 32;  // samples per optimizer step, over all replicas
+  // How it computes (model/precision.h); in JSON only when not the default,
+  // so fp32 records and checkpoints read exactly as before.
+  Precision precision = Precision::kFp32;
+  Recompute recompute = Recompute::kNone;
 
   int head_dim() const { return d_model / n_heads; }
   // In 64 bits: validate() refuses a product that does not fit in int, and

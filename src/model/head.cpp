@@ -33,6 +33,7 @@ Head::Head(const ModelConfig& config, ParameterTable& params, Workspace& workspa
     s.rstd = Buffer<float>(tracker, act, local_rows);
     s.dlogits = Buffer<float>(tracker, act, full_rows * vocab_count_);
   }
+  if (config.precision == Precision::kBf16) lm_head_.enable_bf16(tracker);
 }
 
 double Head::cross_entropy(const StepContext& ctx, const MicroBatchView& batch, float* logits) {
@@ -78,6 +79,10 @@ void Head::forward(const StepContext& ctx, const MicroBatchView& batch, int slot
                    float* /*out*/) {
   Saved& s = saved_[slot];
   const int d = config_.d_model, local_rows = batch.samples * local_seq_;
+  if (config_.precision == Precision::kBf16 && bf16_weights_step_ != ctx.step) {
+    lm_head_.refresh_bf16_weight();  // once per optimizer step, as the blocks do
+    bf16_weights_step_ = ctx.step;
+  }
   kernels::layernorm_forward(in, ln_w_, ln_b_, local_rows, d, s.normed.data(), s.mean.data(),
                              s.rstd.data());
   lm_head_.forward(s.normed.data(), batch.samples, s.dlogits.data());

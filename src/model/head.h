@@ -54,6 +54,7 @@ class Head : public Unit {
   std::vector<Saved> saved_;
   double loss_sum_ = 0.0;
   float* logits_capture_ = nullptr;
+  int64_t bf16_weights_step_ = -1;  // bf16 autocast: the step lm_head's bf16 copy was made for
 };
 
 }  // namespace paratrain

@@ -1,6 +1,7 @@
 #include "model/parallel_linear.h"
 
 #include "kernels/linear.h"
+#include "kernels/linear_bf16.h"
 
 namespace paratrain {
 
@@ -74,25 +75,60 @@ const float* TensorRegionExit::backward(const float* d_local, int samples) {
 
 ColumnParallelLinear::ColumnParallelLinear(const TensorParallel& tp, Workspace& workspace,
                                            LinearWeights weights, int seq_len, int in, int out)
-    : entry_(tp, workspace, seq_len, in), w_(weights), seq_len_(seq_len), in_(in), out_(out) {}
+    : entry_(tp, workspace, seq_len, in),
+      ws_(workspace),
+      w_(weights),
+      seq_len_(seq_len),
+      in_(in),
+      out_(out) {}
+
+void ColumnParallelLinear::enable_bf16(MemoryTracker& tracker) {
+  weight_bf16_ = Bf16Weight(tracker, w_.weight, static_cast<size_t>(out_) * in_);
+}
 
 void ColumnParallelLinear::forward(const float* x_local, int samples, float* y) {
   const float* x = entry_.forward(x_local, samples);
+  if (weight_bf16_.active()) {
+    forward_bf16(x, samples, y);
+    return;
+  }
   kernels::linear_forward(x, w_.weight, w_.bias, samples * seq_len_, in_, out_, y);
+}
+
+void ColumnParallelLinear::forward_bf16(const float* x, int samples, float* y) {
+  const size_t rows = static_cast<size_t>(samples) * seq_len_;
+  kernels::round_to_bf16(x, rows * in_, ws_.bf16_input.data());
+  kernels::linear_forward_bf16(ws_.bf16_input.data(), weight_bf16_.data(), static_cast<int>(rows),
+                               in_, out_, y);
+  if (w_.bias != nullptr) add_bias(w_.bias, rows, out_, y);
+}
+
+void ColumnParallelLinear::backward_bf16(const float* dy, const float* x, int samples, float* dx) {
+  const size_t rows = static_cast<size_t>(samples) * seq_len_;
+  kernels::round_to_bf16(x, rows * in_, ws_.bf16_input.data());
+  kernels::linear_backward_bf16(dy, ws_.bf16_input.data(), weight_bf16_.data(),
+                                static_cast<int>(rows), in_, out_, ws_.bf16_grad.data(), dx,
+                                w_.d_weight);
+  if (w_.d_bias != nullptr) bias_gradient(dy, rows, out_, w_.d_bias);
 }
 
 void ColumnParallelLinear::backward(const float* dy, const float* x_local, int samples,
                                     float* dx_local) {
   const float* x = entry_.forward(x_local, samples);  // re-gathered rather than kept
   float* dx = entry_.partial_grad(dx_local);
-  kernels::linear_backward(dy, x, w_.weight, samples * seq_len_, in_, out_, dx, false,
-                           w_.d_weight, w_.d_bias);
+  if (weight_bf16_.active()) {
+    backward_bf16(dy, x, samples, dx);
+  } else {
+    kernels::linear_backward(dy, x, w_.weight, samples * seq_len_, in_, out_, dx, false,
+                             w_.d_weight, w_.d_bias);
+  }
   entry_.backward(dx, samples, dx_local);
 }
 
 RowParallelLinear::RowParallelLinear(const TensorParallel& tp, Workspace& workspace,
                                      LinearWeights weights, int seq_len, int in, int out)
     : exit_(tp, workspace, seq_len, out),
+      ws_(workspace),
       w_(weights),
       seq_len_(seq_len),
       local_seq_(tp.local_seq_len(seq_len)),
@@ -112,6 +148,32 @@ void RowParallelLinear::backward(const float* dy_local, const float* x, int samp
   const float* dy = exit_.backward(dy_local, samples);
   kernels::linear_backward(dy, x, w_.weight, samples * seq_len_, in_, out_, dx, false,
                            w_.d_weight, nullptr);
+}
+
+void RowParallelLinear::enable_bf16(MemoryTracker& tracker) {
+  weight_bf16_ = Bf16Weight(tracker, w_.weight, static_cast<size_t>(out_) * in_);
+}
+
+void RowParallelLinear::forward(const kernels::Bf16* x, int samples, float* y_local) {
+  float* partial = exit_.partial(y_local);
+  kernels::linear_forward_bf16(x, weight_bf16_.data(), samples * seq_len_, in_, out_, partial);
+  exit_.forward(partial, samples, y_local);
+  add_bias(w_.bias, static_cast<size_t>(samples) * local_seq_, out_, y_local);
+}
+
+void RowParallelLinear::backward(const float* dy_local, const kernels::Bf16* x, int samples,
+                                 float* dx) {
+  bias_gradient(dy_local, static_cast<size_t>(samples) * local_seq_, out_, w_.d_bias);
+  const float* dy = exit_.backward(dy_local, samples);
+  kernels::linear_backward_bf16(dy, x, weight_bf16_.data(), samples * seq_len_, in_, out_,
+                                ws_.bf16_grad.data(), dx, w_.d_weight);
+}
+
+Bf16Weight::Bf16Weight(MemoryTracker& tracker, const float* weight, size_t count)
+    : weight_(weight), copy_(tracker, MemoryCategory::kParameters, count) {}
+
+void Bf16Weight::refresh() {
+  if (active()) kernels::round_to_bf16(weight_, copy_.size(), copy_.data());
 }
 
 }  // namespace paratrain

@@ -12,6 +12,8 @@
 // Rows: "full" (samples, T); "local" (samples, T / tp under sequence
 // parallelism, else T). The scratch comes from the rank's Workspace: nothing
 // in it outlives one call.
+#include "core/memory.h"
+#include "kernels/bf16.h"
 #include "model/sequence_parallel.h"
 #include "model/tensor_parallel.h"
 #include "model/workspace.h"
@@ -63,6 +65,23 @@ struct LinearWeights {
   float* d_bias = nullptr;
 };
 
+// The bf16 copy of a linear's weight under bf16 autocast (model/precision.h),
+// in the parameters category: made once per optimizer step and read by every
+// micro-batch's forward and backward. Empty (inactive) under fp32.
+class Bf16Weight {
+ public:
+  Bf16Weight() = default;
+  Bf16Weight(MemoryTracker& tracker, const float* weight, size_t count);
+  bool active() const { return copy_.size() != 0; }
+  // Rounds the fp32 weight into the copy (round to nearest even).
+  void refresh();
+  const kernels::Bf16* data() const { return copy_.data(); }
+
+ private:
+  const float* weight_ = nullptr;
+  Buffer<kernels::Bf16> copy_;
+};
+
 // y = x W^T + b with W's rows (output features) split over the group.
 class ColumnParallelLinear {
  public:
@@ -74,9 +93,18 @@ class ColumnParallelLinear {
   // dy (full rows, out), x_local as in forward -> dx_local (local rows, in), overwritten.
   void backward(const float* dy, const float* x_local, int samples, float* dx_local);
 
+  // bf16 autocast from now on: the input is rounded to bf16 (the workspace's
+  // bf16_input) for each product, the weight read from its bf16 copy.
+  void enable_bf16(MemoryTracker& tracker);
+  void refresh_bf16_weight() { weight_bf16_.refresh(); }
+
  private:
+  void forward_bf16(const float* x, int samples, float* y);
+  void backward_bf16(const float* dy, const float* x, int samples, float* dx);
   TensorRegionEntry entry_;
+  Workspace& ws_;
   LinearWeights w_;
+  Bf16Weight weight_bf16_;
   int seq_len_, in_, out_;
 };
 
@@ -91,9 +119,17 @@ class RowParallelLinear {
   // dy_local (local rows, out), x as in forward -> dx (full rows, in), overwritten.
   void backward(const float* dy_local, const float* x, int samples, float* dx);
 
+  // bf16 autocast: the input arrives (and is saved by the caller) in bf16.
+  void enable_bf16(MemoryTracker& tracker);
+  void refresh_bf16_weight() { weight_bf16_.refresh(); }
+  void forward(const kernels::Bf16* x, int samples, float* y_local);
+  void backward(const float* dy_local, const kernels::Bf16* x, int samples, float* dx);
+
  private:
   TensorRegionExit exit_;
+  Workspace& ws_;
   LinearWeights w_;
+  Bf16Weight weight_bf16_;
   int seq_len_, local_seq_, in_, out_;
 };
 

@@ -1,5 +1,7 @@
 #include "model/workspace.h"
 
+#include <algorithm>
+
 namespace paratrain {
 
 Workspace::Workspace(MemoryTracker& tracker, const ModelConfig& config, int micro_batch,
@@ -13,8 +15,17 @@ Workspace::Workspace(MemoryTracker& tracker, const ModelConfig& config, int micr
   d_attention = Buffer<float>(tracker, category, full_rows * d / parts);
   d_qkv = Buffer<float>(tracker, category, full_rows * 3 * d / parts);
   d_hidden = Buffer<float>(tracker, category, full_rows * config.ffn_width() / parts);
-  attention = Buffer<float>(tracker, category, 2 * seq * seq);
+  // Selective recompute: a third (T, T) for the recomputed softmax.
+  const size_t attention_planes = config.recompute == Recompute::kSelective ? 3 : 2;
+  attention = Buffer<float>(tracker, category, attention_planes * seq * seq);
   row_stats = Buffer<float>(tracker, category, 3 * full_rows);
+  if (config.precision == Precision::kBf16) {
+    const size_t widest = std::max({(3 * d + parts - 1) / parts,
+                                    (static_cast<size_t>(config.ffn_width()) + parts - 1) / parts,
+                                    (static_cast<size_t>(config.vocab_size) + parts - 1) / parts, d});
+    bf16_input = Buffer<kernels::Bf16>(tracker, category, full_rows * d);
+    bf16_grad = Buffer<kernels::Bf16>(tracker, category, full_rows * widest);
+  }
   if (tp.splits_sequence()) {
     sequence_gathered = Buffer<float>(tracker, category, full_rows * d);
     sequence_partial = Buffer<float>(tracker, category, full_rows * d);

@@ -4,7 +4,11 @@
 // "full" rows are (samples, T); "local" rows are the part of the sequence this
 // rank holds in the layernorm/dropout regions (all of it without sequence
 // parallelism). Widths are this rank's tensor-parallel shares.
+#include <memory>
+
 #include "core/memory.h"
+#include "kernels/bf16.h"
+#include "model/block_activations.h"
 #include "model/config.h"
 #include "model/tensor_parallel.h"
 
@@ -19,12 +23,19 @@ struct Workspace {
   Buffer<float> d_attention;     // (full rows, D / tp): d loss / d merged attention heads
   Buffer<float> d_qkv;           // (full rows, 3 D / tp)
   Buffer<float> d_hidden;        // (full rows, F D / tp)
-  Buffer<float> attention;       // (2, T, T): attention kernels' scratch
+  Buffer<float> attention;       // (2, T, T), (3, T, T) under selective recompute: attention kernels' scratch
   Buffer<float> row_stats;       // (3, full rows): vocabulary-parallel cross-entropy
   // Sequence parallelism only (model/parallel_linear.h's region boundaries):
   Buffer<float> sequence_gathered;  // (full rows, D): a local-region tensor gathered over the sequence
   Buffer<float> sequence_partial;   // (full rows, D): a partial sum over the group, before its reduce-scatter
   Buffer<float> sequence_staging;   // (tp, local rows, D): the collectives' rank blocks
+  // bf16 autocast only (model/precision.h): a linear's input and output
+  // gradient rounded to bf16 for its products.
+  Buffer<kernels::Bf16> bf16_input;  // (full rows, D)
+  Buffer<kernels::Bf16> bf16_grad;   // (full rows, widest output: 3 D / tp, F D / tp, V / tp or D)
+  // Full recompute only: the one saved set all blocks of the rank share, each
+  // refilling it in its backward (activations category; made by the first block).
+  std::unique_ptr<BlockActivations> recompute_saved;
 };
 
 }  // namespace paratrain

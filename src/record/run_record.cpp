@@ -37,7 +37,7 @@ json layout_json(const RunRecord& record) {
 BuildRecord build_from(const json& build) {
   return {json_text_or(build, "blas", ""), json_text_or(build, "mpi", ""),
           json_text_or(build, "cuda", ""), json_text_or(build, "compiler", ""),
-          json_text_or(build, "flags", "")};
+          json_text_or(build, "flags", ""), json_text_or(build, "gemm_path", "")};
 }
 
 std::optional<SweepField> varied_from(const json& sweep) {
@@ -157,6 +157,7 @@ json to_json(const RunRecord& record) {
       {"ranks", ranks},
       {"loss", {{"first", record.loss_first}, {"last", record.loss_last}}}};
   if (record.mfu) out["mfu"] = *record.mfu;
+  if (!build.gemm_path.empty()) out["build"]["gemm_path"] = build.gemm_path;
   if (record.sweep) {
     out["status"] = "ok";
     out["sweep"] = to_json(*record.sweep);

@@ -44,6 +44,7 @@ struct RankRecord {
 
 struct BuildRecord {
   std::string blas, mpi, cuda, compiler, flags;
+  std::string gemm_path{};  // the run's GEMM path and ISA (cli/build_info.h); JSON only when set
   bool operator==(const BuildRecord&) const = default;
 };
 

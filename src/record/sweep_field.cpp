@@ -1,5 +1,6 @@
 #include "record/sweep_field.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <utility>
@@ -10,7 +11,7 @@ namespace paratrain {
 
 namespace {
 
-constexpr std::array<std::pair<SweepField, const char*>, 9> kFieldNames{{
+constexpr std::array<std::pair<SweepField, const char*>, 11> kFieldNames{{
     {SweepField::kVocabSize, "vocab_size"},
     {SweepField::kSeqLen, "seq_len"},
     {SweepField::kDModel, "d_model"},
@@ -20,6 +21,8 @@ constexpr std::array<std::pair<SweepField, const char*>, 9> kFieldNames{{
     {SweepField::kDropout, "dropout"},
     {SweepField::kBatchSize, "batch_size"},
     {SweepField::kMicroBatch, "micro_batch"},
+    {SweepField::kPrecision, "precision"},
+    {SweepField::kRecompute, "recompute"},
 }};
 
 }  // namespace
@@ -42,6 +45,16 @@ const char* sweep_field_name(SweepField field) {
 
 bool is_integer_field(SweepField field) { return field != SweepField::kDropout; }
 
+bool is_named_field(SweepField field) {
+  return field == SweepField::kPrecision || field == SweepField::kRecompute;
+}
+
+double parse_named_value(SweepField field, const std::string& name) {
+  const std::string flag = std::string("grid field ") + sweep_field_name(field);
+  if (field == SweepField::kPrecision) return static_cast<double>(parse_precision(name, flag.c_str()));
+  return static_cast<double>(parse_recompute(name, flag.c_str()));
+}
+
 void apply_field(SweepField field, double value, ModelConfig& model, Layout& layout) {
   const int whole = static_cast<int>(value);
   switch (field) {
@@ -54,11 +67,17 @@ void apply_field(SweepField field, double value, ModelConfig& model, Layout& lay
     case SweepField::kDropout: model.dropout = static_cast<float>(value); break;
     case SweepField::kBatchSize: model.batch_size = whole; break;
     case SweepField::kMicroBatch: layout.micro_batch = whole; break;
+    case SweepField::kPrecision: model.precision = whole == 1 ? Precision::kBf16 : Precision::kFp32; break;
+    case SweepField::kRecompute: model.recompute = static_cast<Recompute>(std::clamp(whole, 0, 2)); break;
   }
 }
 
 std::string format_field_value(SweepField field, double value) {
   char text[32];
+  if (field == SweepField::kPrecision) return precision_name(value == 1 ? Precision::kBf16 : Precision::kFp32);
+  if (field == SweepField::kRecompute) {
+    return recompute_name(static_cast<Recompute>(std::clamp(static_cast<int>(value), 0, 2)));
+  }
   if (is_integer_field(field)) {
     std::snprintf(text, sizeof(text), "%lld", static_cast<long long>(value));
   } else {

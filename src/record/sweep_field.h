@@ -20,6 +20,8 @@ enum class SweepField {
   kDropout,
   kBatchSize,
   kMicroBatch,
+  kPrecision,  // model/precision.h's enums, by their index: 0 fp32, 1 bf16
+  kRecompute,  // 0 none, 1 selective, 2 full
 };
 
 // "vocab_size" -> kVocabSize ...; UsageError listing the fields otherwise.
@@ -27,6 +29,10 @@ SweepField parse_sweep_field(const std::string& name);
 const char* sweep_field_name(SweepField field);
 // Every field but dropout takes whole numbers.
 bool is_integer_field(SweepField field);
+// precision and recompute: values are named ("bf16"), held as the enum's index.
+bool is_named_field(SweepField field);
+// A named field's value from its name (UsageError naming the field otherwise).
+double parse_named_value(SweepField field, const std::string& name);
 
 // Sets the field in the model or the layout (micro_batch).
 void apply_field(SweepField field, double value, ModelConfig& model, Layout& layout);

@@ -157,6 +157,10 @@ const char* axis_label(SweepField axis) {
       return "MLP width multiplier";
     case SweepField::kDropout:
       return "dropout probability";
+    case SweepField::kPrecision:
+      return "matmul precision (0 fp32, 1 bf16)";
+    case SweepField::kRecompute:
+      return "recompute (0 none, 1 selective, 2 full)";
   }
   return "none";
 }
@@ -181,6 +185,10 @@ const char* axis_noun(SweepField axis) {
       return "MLP width multiplier";
     case SweepField::kDropout:
       return "dropout";
+    case SweepField::kPrecision:
+      return "precision";
+    case SweepField::kRecompute:
+      return "recompute";
   }
   return "none";
 }
@@ -189,7 +197,7 @@ const char* axis_noun(SweepField axis) {
 constexpr SweepField kReportFieldOrder[] = {
     SweepField::kBatchSize, SweepField::kSeqLen,  SweepField::kNLayers, SweepField::kMicroBatch,
     SweepField::kVocabSize, SweepField::kDModel,  SweepField::kNHeads,  SweepField::kFfnMult,
-    SweepField::kDropout};
+    SweepField::kDropout,   SweepField::kPrecision, SweepField::kRecompute};
 
 std::vector<FigurePlan> sweep_figures(const Results& results) {
   std::vector<FigurePlan> plans;

@@ -38,13 +38,14 @@ std::vector<std::string> bench_arguments(const SweepPoint& point, const LaunchSe
       "--virtual-stages", std::to_string(layout.virtual_stages),
       "--warmup", std::to_string(point.warmup),
       "--steps", std::to_string(point.steps)};
+  if (model.precision != Precision::kFp32) args.insert(args.end(), {"--precision", precision_name(model.precision)});
+  if (model.recompute != Recompute::kNone) args.insert(args.end(), {"--recompute", recompute_name(model.recompute)});
   if (layout.sequence_parallel) args.push_back("--sequence-parallel");
   if (layout.zero != ZeroStage::kNone) {
     args.insert(args.end(), {"--zero", std::to_string(zero_stage_number(layout.zero))});
   }
-  if (settings.peak_gflops > 0) {
-    args.insert(args.end(), {"--peak-gflops", text(settings.peak_gflops)});
-  }
+  const double peak = model.precision == Precision::kBf16 ? settings.peak_gflops_bf16 : settings.peak_gflops;
+  if (peak > 0) args.insert(args.end(), {"--peak-gflops", text(peak)});
   if (!settings.trace_path.empty()) args.insert(args.end(), {"--trace", settings.trace_path});
   return args;
 }

@@ -12,6 +12,7 @@ struct LaunchSettings {
   std::string binary;         // the paratrain executable
   double peak_gflops = 0;     // passed to every point, so their MFU share one peak
   std::string trace_path;     // empty: no trace
+  double peak_gflops_bf16 = 0;  // as peak_gflops, for the points run with --precision bf16
 };
 
 // bench with the point's model and layout flags, its warm-up and steps.

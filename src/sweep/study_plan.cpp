@@ -26,7 +26,8 @@ SweepSpec study_spec(bool full, int ranks, int repeats) {
     spec.grid = {{SweepField::kBatchSize, {8, 16, 32, 64}},
                  {SweepField::kSeqLen, {64, 128, 256, 512}},
                  {SweepField::kNLayers, {4, 8, 12, 16, 24}},
-                 {SweepField::kMicroBatch, {1, 2, 4, 8, 16}}};
+                 {SweepField::kMicroBatch, {1, 2, 4, 8, 16}},
+                 {SweepField::kPrecision, {0, 1}}};
     spec.warmup = 2;
     spec.steps = 5;
     spec.repeats = 3;
@@ -34,7 +35,9 @@ SweepSpec study_spec(bool full, int ranks, int repeats) {
     spec.grid = {{SweepField::kBatchSize, {8, 16, 32}},
                  {SweepField::kSeqLen, {64, 128, 256}},
                  {SweepField::kNLayers, {2, 4, 8}},
-                 {SweepField::kMicroBatch, {1, 2, 4, 8}}};
+                 {SweepField::kMicroBatch, {1, 2, 4, 8}},
+                 // fp32 (the base, reused) against bf16 autocast, every strategy.
+                 {SweepField::kPrecision, {0, 1}}};
     // Three repeats of 3 measured steps rather than one run of 5: the
     // spread between jobs is what decides a winner, and a job's steps
     // spread less than jobs do. One warm-up step pays the first touches.

@@ -12,7 +12,7 @@ namespace paratrain {
 
 // Default: V=1000 T=128 D=256 H=8 L=4 F=4 B=16, dropout 0.1; one at a time
 // batch_size 8,16,32; seq_len 64,128,256; n_layers 2,4,8; micro_batch
-// 1,2,4,8; warm-up 1, 3 measured steps, each point 3 times (interleaved).
+// 1,2,4,8; precision fp32, bf16; warm-up 1, 3 measured steps, each point 3 times (interleaved).
 // Full: the seed's baseline V=1000 T=256 D=512 H=8 L=12 F=4 B=32; batch_size
 // 8..64, seq_len 64..512, n_layers 4..24, micro_batch 1..16.
 // Both over default_strategies(ranks, L).

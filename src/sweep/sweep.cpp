@@ -33,14 +33,26 @@ void count(SweepSummary& summary, PointStatus status) {
   }
 }
 
-// One peak for all points, measured here with the one thread each rank uses,
-// so MFU compares across points instead of tracking each run's contention.
-double resolve_peak(const SweepOptions& options) {
+// One peak per precision for all points, measured here with the one thread
+// each rank uses, so MFU compares across points instead of tracking each
+// run's contention: the best of the largest model's GEMM shapes and a 1024^3
+// square (metrics/calibration.h), so that MFU stays <= 1. 0 when no point
+// runs in `precision`.
+double resolve_peak(const SweepOptions& options, const std::vector<SweepPoint>& points,
+                    Precision precision) {
   if (options.peak_gflops > 0) return options.peak_gflops;
+  const SweepPoint* largest = nullptr;
+  for (const SweepPoint& point : points) {
+    if (point.model.precision != precision) continue;
+    if (largest == nullptr || point.model.flops_per_token() > largest->model.flops_per_token()) largest = &point;
+  }
+  if (largest == nullptr) return 0;
   kernels::gemm_set_threads(1);
-  const double peak = calibrate_peak_gflops();
-  std::fprintf(stderr, "paratrain sweep: calibrated peak %.1f GFLOP/s per device (one thread)\n", peak);
-  return peak;
+  const int rows = largest->layout.micro_batch_size(largest->model) * largest->model.seq_len;
+  const Calibration peak = calibrate_peak(largest->model, rows);
+  std::fprintf(stderr, "paratrain sweep: calibrated %s peak %.1f GFLOP/s per device (one thread; %s)\n",
+               precision_name(precision), peak.gflops, peak.source.c_str());
+  return peak.gflops;
 }
 
 std::string point_label(const SweepPoint& point) {
@@ -118,11 +130,13 @@ SweepSummary run_sweep(const std::vector<SweepPoint>& points, const SweepOptions
   summary.planned = static_cast<int>(points.size());
   for (const SweepPoint& point : points) summary.stored += store.contains(point.key()) ? 1 : 0;
   if (!options.traces_dir.empty()) std::filesystem::create_directories(options.traces_dir);
-  LaunchSettings settings{options.binary, 0, ""};
+  LaunchSettings settings;
+  settings.binary = options.binary;
   nlohmann::json machine;  // the machine at the start, stored in every record appended
   if (summary.stored < summary.planned) {
     machine = sample_and_warn();
-    settings.peak_gflops = resolve_peak(options);
+    settings.peak_gflops = resolve_peak(options, points, Precision::kFp32);
+    settings.peak_gflops_bf16 = resolve_peak(options, points, Precision::kBf16);
   }
   const int exit_after = exit_after_from_env();
   int appended = 0;

@@ -16,6 +16,13 @@ uint32_t fnv1a(const std::string& text) {
 
 }  // namespace
 
+std::string numerics_key_suffix(const ModelConfig& model) {
+  std::string suffix;
+  if (model.precision != Precision::kFp32) suffix += std::string("|precision=") + precision_name(model.precision);
+  if (model.recompute != Recompute::kNone) suffix += std::string("|recompute=") + recompute_name(model.recompute);
+  return suffix;
+}
+
 std::string SweepPoint::measurement_key() const {
   char text[256];
   std::snprintf(text, sizeof(text), "V=%d,T=%d,D=%d,H=%d,L=%d,F=%d,p=%s,B=%d,mb=%d|w=%d,s=%d",
@@ -23,7 +30,7 @@ std::string SweepPoint::measurement_key() const {
                 model.ffn_mult, format_field_value(SweepField::kDropout, model.dropout).c_str(),
                 model.batch_size, layout.micro_batch, warmup, steps);
   const std::string repeat_suffix = repeat > 0 ? "|repeat=" + std::to_string(repeat) : "";
-  return strategy.name + "|" + text + hosts.key_suffix() + repeat_suffix;
+  return strategy.name + "|" + text + numerics_key_suffix(model) + hosts.key_suffix() + repeat_suffix;
 }
 
 std::string SweepPoint::key() const {

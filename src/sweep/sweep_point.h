@@ -33,4 +33,8 @@ struct SweepPoint {
   std::string trace_file_name() const;
 };
 
+// "|precision=bf16|recompute=full" for a point that does not compute in
+// fp32 without recompute; empty otherwise, so fp32 keys read as before.
+std::string numerics_key_suffix(const ModelConfig& model);
+
 }  // namespace paratrain

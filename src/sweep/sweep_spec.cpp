@@ -13,6 +13,7 @@ namespace paratrain {
 namespace {
 
 double parse_value(SweepField field, const std::string& text) {
+  if (is_named_field(field)) return parse_named_value(field, text);
   double value = 0;
   try {
     size_t used = 0;
@@ -30,6 +31,10 @@ void check_value(SweepField field, double value, const std::string& where) {
     throw UsageError(where + ": " + sweep_field_name(field) + " takes whole numbers (got " +
                      std::to_string(value) + ")");
   }
+  const double named_limit = field == SweepField::kPrecision ? 1 : 2;
+  if (is_named_field(field) && (value < 0 || value > named_limit)) {
+    throw UsageError(where + ": " + sweep_field_name(field) + " value out of range");
+  }
   if (is_integer_field(field) && std::fabs(value) > 1e9) {
     throw UsageError(where + ": " + sweep_field_name(field) + " value out of range");
   }
@@ -39,6 +44,10 @@ GridAxis axis_from_json(const std::string& name, const nlohmann::json& values, c
   GridAxis axis{parse_sweep_field(name), {}};
   if (!values.is_array()) throw UsageError(path + ": grid." + name + " must be a list of numbers");
   for (const auto& value : values) {
+    if (is_named_field(axis.field) && value.is_string()) {  // "precision": ["fp32", "bf16"]
+      axis.values.push_back(parse_named_value(axis.field, value.get<std::string>()));
+      continue;
+    }
     if (!value.is_number()) throw UsageError(path + ": grid." + name + " must be a list of numbers");
     check_value(axis.field, value.get<double>(), path + ": grid." + name);
     axis.values.push_back(value.get<double>());

@@ -86,6 +86,19 @@ void causal_att_transposed_times(const float* att, const float* x, int ld_x, flo
   }
 }
 
+// Rows [row0, row_end) of one head's softmax(scale q k^T + causal mask) into
+// probs (T, T). Forward and the selective recompute both call this, with the
+// same products in the same order, so the recomputed rows are the same bits.
+void probs_block(const float* q, const float* k, int qkv_ld, float scale, int row0, int row_end,
+                 int seq_len, int head_dim, float* probs) {
+  gemm(Trans::kNo, Trans::kYes, row_end - row0, row_end, head_dim, scale,
+       q + static_cast<size_t>(row0) * qkv_ld, qkv_ld, k, qkv_ld, 0.0f,
+       probs + static_cast<size_t>(row0) * seq_len, seq_len);
+  for (int query = row0; query < row_end; ++query) {
+    causal_softmax_row(probs + static_cast<size_t>(query) * seq_len, query, row_end, seq_len);
+  }
+}
+
 }  // namespace
 
 void attention_forward(const float* qkv, const AttentionShape& shape, const DropoutKey& dropout,
@@ -99,24 +112,22 @@ void attention_forward(const float* qkv, const AttentionShape& shape, const Drop
       const float* q = qkv_sample + head_idx * head_dim;  // (T, Dh), ld 3W
       const float* k = q + width;
       const float* v = q + 2 * width;
+      // Without saved probs (selective recompute) they live in scratch's second half.
       float* head_probs =
-          probs + (static_cast<size_t>(sample_idx) * shape.heads + head_idx) * seq_len * seq_len;
+          probs == nullptr
+              ? scratch + static_cast<size_t>(seq_len) * seq_len
+              : probs + (static_cast<size_t>(sample_idx) * shape.heads + head_idx) * seq_len * seq_len;
       float* head_out = out + static_cast<size_t>(sample_idx) * seq_len * width + head_idx * head_dim;
       // Dropped probabilities go to scratch; without dropout att is probs itself.
       float* att = dropout.active() ? scratch : head_probs;
       for (int row0 = 0; row0 < seq_len; row0 += kQueryBlock) {
         const int row_end = std::min(row0 + kQueryBlock, seq_len);
-        float* block_probs = head_probs + static_cast<size_t>(row0) * seq_len;
         float* block_att = att + static_cast<size_t>(row0) * seq_len;
-        gemm(Trans::kNo, Trans::kYes, row_end - row0, row_end, head_dim, scale,
-             q + static_cast<size_t>(row0) * qkv_ld, qkv_ld, k, qkv_ld, 0.0f, block_probs, seq_len);
-        for (int query = row0; query < row_end; ++query) {
-          float* probs_row = head_probs + static_cast<size_t>(query) * seq_len;
-          causal_softmax_row(probs_row, query, row_end, seq_len);
-          if (dropout.active()) {
-            dropped_row(probs_row, dropout, first_sample + sample_idx, shape.head_offset + head_idx,
-                        query, row_end, seq_len, att + static_cast<size_t>(query) * seq_len);
-          }
+        probs_block(q, k, qkv_ld, scale, row0, row_end, seq_len, head_dim, head_probs);
+        for (int query = row0; query < row_end && dropout.active(); ++query) {
+          dropped_row(head_probs + static_cast<size_t>(query) * seq_len, dropout,
+                      first_sample + sample_idx, shape.head_offset + head_idx, query, row_end,
+                      seq_len, att + static_cast<size_t>(query) * seq_len);
         }
         gemm(Trans::kNo, Trans::kNo, row_end - row0, head_dim, row_end, 1.0f, block_att, seq_len, v,
              qkv_ld, 0.0f, head_out + static_cast<size_t>(row0) * width, width);
@@ -146,8 +157,17 @@ void attention_backward(const float* dout, const float* qkv, const float* probs,
       float* dv = dq + 2 * width;
       const float* d_head_out =
           dout + static_cast<size_t>(sample_idx) * seq_len * width + head_idx * head_dim;
-      const float* head_probs =
-          probs + (static_cast<size_t>(sample_idx) * shape.heads + head_idx) * seq_len * seq_len;
+      const float* head_probs = nullptr;
+      if (probs == nullptr) {  // selective recompute: the forward's rows again, into scratch
+        float* recomputed = scratch + 2 * static_cast<size_t>(seq_len) * seq_len;
+        for (int row0 = 0; row0 < seq_len; row0 += kQueryBlock) {
+          probs_block(q, k, qkv_ld, scale, row0, std::min(row0 + kQueryBlock, seq_len), seq_len,
+                      head_dim, recomputed);
+        }
+        head_probs = recomputed;
+      } else {
+        head_probs = probs + (static_cast<size_t>(sample_idx) * shape.heads + head_idx) * seq_len * seq_len;
+      }
       // att = dropout(probs); row block ends bound what the products below read.
       const float* att = head_probs;
       if (dropout.active()) {
