@@ -46,6 +46,7 @@ std::vector<std::string> bench_arguments(const SweepPoint& point, const LaunchSe
     args.insert(args.end(), {"--peak-gflops", text(settings.peak_gflops)});
   }
   if (!settings.trace_path.empty()) args.insert(args.end(), {"--trace", settings.trace_path});
+  if (!settings.cluster_path.empty()) args.insert(args.end(), {"--cluster", settings.cluster_path});
   return args;
 }
 

@@ -12,6 +12,7 @@ struct LaunchSettings {
   std::string binary;         // the paratrain executable
   double peak_gflops = 0;     // passed to every point, so their MFU share one peak
   std::string trace_path;     // empty: no trace
+  std::string cluster_path = {};  // bench --cluster: the description its prediction prices with; empty: none
 };
 
 // bench with the point's model and layout flags, its warm-up and steps.

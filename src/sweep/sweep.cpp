@@ -118,7 +118,7 @@ SweepSummary run_sweep(const std::vector<SweepPoint>& points, const SweepOptions
   summary.planned = static_cast<int>(points.size());
   for (const SweepPoint& point : points) summary.stored += store.contains(point.key()) ? 1 : 0;
   if (!options.traces_dir.empty()) std::filesystem::create_directories(options.traces_dir);
-  LaunchSettings settings{options.binary, 0, ""};
+  LaunchSettings settings{options.binary, 0, "", options.cluster_path};
   nlohmann::json machine;  // the machine at the start, stored in every record appended
   if (summary.stored < summary.planned) {
     machine = sample_and_warn();
