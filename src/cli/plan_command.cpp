@@ -10,6 +10,7 @@
 #include "cli/plan_flags.h"
 #include "core/error.h"
 #include "io/output_file.h"
+#include "kernels/gemm.h"
 #include "plan/layout_search.h"
 #include "plan/predicted_trace.h"
 
@@ -83,6 +84,7 @@ class PlanCommand : public LocalCommand {
     options_.model.validate();
     if (ranks_ < 1) throw UsageError("--ranks must be at least 1");
     if (top_ < 1) throw UsageError("--top must be at least 1");
+    kernels::gemm_set_threads(1);  // a device is one core (README), measured as one
     const PlanSetting setting = resolve_plan_target(target_flags_);
     if (ranks_ > setting.cluster.devices()) {
       throw UsageError("--ranks " + std::to_string(ranks_) + " is more than the cluster's " +

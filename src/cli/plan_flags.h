@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "parallel/layout.h"
 #include "plan/cluster.h"
 #include "plan/precision.h"
 

@@ -1,8 +1,7 @@
 #include "plan/machine_calibration.h"
 
-#include <sched.h>
-
 #include <algorithm>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -100,12 +99,8 @@ std::array<double, kVectorKernelCount> vector_rates(double budget_s) {
   return rates;
 }
 
-int cores_of_this_process() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
-  return std::max(1, CPU_COUNT(&set));
-}
+// The machine's cores, not this process's: under mpirun a rank is bound to one.
+int cores_of_this_machine() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 }  // namespace
 
@@ -129,7 +124,7 @@ DeviceDescription measure_device(CalibrationDepth depth) {
   device.memory_bandwidth_bytes_per_s =
       *std::max_element(device.vector_bytes_per_s.begin(), device.vector_bytes_per_s.end());
   device.peak_flops_per_s[static_cast<int>(Precision::kFp32)] = peak_flops_per_s(device, Precision::kFp32);
-  device.memory_bytes = static_cast<double>(available_memory().bytes) / cores_of_this_process();
+  device.memory_bytes = static_cast<double>(available_memory().bytes) / cores_of_this_machine();
   return device;
 }
 
@@ -184,7 +179,7 @@ LinkCost assumed_shared_memory_link() { return {2e-6, 5e9}; }
 ClusterDescription this_machine(const DeviceDescription& device, const LinkCost& link) {
   ClusterDescription cluster;
   cluster.name = "this machine";
-  cluster.devices_per_node = cores_of_this_process();
+  cluster.devices_per_node = cores_of_this_machine();
   cluster.nodes = 1;
   cluster.device = device;
   cluster.intra_node = link;

@@ -43,8 +43,12 @@ UnitWork embed_work(const ModelConfig& model, const ShardShape& shard, Pass pass
   const double tokens = static_cast<double>(shard.samples) * model.seq_len;
   const double region = shard.sequence_parallel ? tokens / shard.tp : tokens;
   // Forward: gather token and position rows, add, dropout; backward: the
-  // dropout mask and the scatter-add into the embedding gradients.
-  add_vector(work, VectorKernel::kDropout, region * model.d_model, pass == Pass::kForward ? 4 : 3);
+  // same mask again, and the scatter-add into the embedding gradients.
+  // Dropout is priced per element as calibrated (two passes: its Philox
+  // draws, not the bytes, bound it on a CPU); the copies as plain passes
+  // at the layernorm's rate.
+  if (model.dropout > 0) add_vector(work, VectorKernel::kDropout, region * model.d_model, 2.0);
+  add_vector(work, VectorKernel::kLayerNorm, region * model.d_model, 2.0);
   // The vocabulary-sharded lookup sums the shards' rows (forward only).
   if (shard.tp > 1 && pass == Pass::kForward) {
     work.tp_collectives.push_back(
@@ -67,8 +71,11 @@ UnitWork block_work(const ModelConfig& model, const ShardShape& shard, Pass pass
   const double region = shard.sequence_parallel ? static_cast<double>(tokens) / tp : tokens;
   const double backward = pass == Pass::kBackward ? 1.5 : 1.0;  // backward reads one more tensor
   add_vector(work, VectorKernel::kLayerNorm, 2.0 * region * d, 2.0 * backward);
-  // Two residual sites: bias, dropout and add (read x, y, mask; write x).
-  add_vector(work, VectorKernel::kDropout, 2.0 * region * d, 4.0 * backward);
+  // Two residual sites: dropout (the same mask regenerated in backward)
+  // and the residual add (read x and y, write x), at the layernorm's rate:
+  // the closest streaming kernel calibrated.
+  if (model.dropout > 0) add_vector(work, VectorKernel::kDropout, 2.0 * region * d, 2.0);
+  add_vector(work, VectorKernel::kLayerNorm, 2.0 * region * d, 3.0);
   add_vector(work, VectorKernel::kGelu, static_cast<double>(tokens) * ffn / tp, 2.0 * backward);
   const double activation_bytes = static_cast<double>(tokens) * d * kFloat;
   add_region_exchange(work, shard, activation_bytes);  // attention: g forward, f backward
