@@ -57,7 +57,8 @@ std::string planner_best_layouts() {
       "## The planner's best layouts\n\n"
       "`paratrain plan` on the shipped description `clusters/dgx-a100-80gb.json` (bf16 matmuls; activations, "
       "gradients and AdamW state in fp32 as this runtime keeps them; no activation recompute), best first. "
-      "Predictions only: nothing here was run.\n\n";
+      "Predictions only: nothing here was run. The GPT's global batch is 16 sequences, the largest power of two "
+      "the runtime accepts at T = 2048, V = 51200 (B x T x V < 2^31).\n\n";
   ClusterDescription node;
   try {
     node = read_cluster_file(path);
@@ -65,13 +66,15 @@ std::string planner_best_layouts() {
     return text + "Not available: " + error.what() + "\n\n";
   }
   ModelConfig seed;  // V1000 T256 D512 H8 L12 F4 B32
-  ModelConfig gpt;   // Megatron-LM (Narayanan et al. 2021) Table 1, 1.7B row
+  // Megatron-LM (Narayanan et al. 2021) Table 1, 1.7B row, at a global batch
+  // of 16 (not 512): the runtime refuses B x T x V >= 2^31 (ModelConfig::validate).
+  ModelConfig gpt;
   gpt.vocab_size = 51200;
   gpt.seq_len = 2048;
   gpt.d_model = 2304;
   gpt.n_heads = 24;
   gpt.n_layers = 24;
-  gpt.batch_size = 512;
+  gpt.batch_size = 16;
   const std::vector<PlannedCase> cases = {
       {"Seed model (" + describe(seed) + ")", seed, 1},
       {"Seed model (" + describe(seed) + ")", seed, 8},

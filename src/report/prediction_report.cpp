@@ -113,8 +113,9 @@ std::string error_table(const Results& results) {
 }  // namespace
 
 std::string prediction_sections(const Results& results) {
-  std::string text = has_predictions(results) ? error_table(results) : "";
-  return text + planner_best_layouts();
+  // Results without predictions (older files) keep their report as it was.
+  if (!has_predictions(results)) return "";
+  return error_table(results) + planner_best_layouts();
 }
 
 }  // namespace paratrain::report

@@ -13,8 +13,8 @@ namespace paratrain::report {
 
 bool has_predictions(const Results& results);
 FigurePlan prediction_figure(const Results& results);
-// "## Predicted against measured" (empty when no record carries a prediction)
-// and "## The planner's best layouts".
+// "## Predicted against measured" and "## The planner's best layouts"; empty
+// when no record carries a prediction (an older results file).
 std::string prediction_sections(const Results& results);
 // The second part alone (clusters/ of the source tree; a note when it cannot be read).
 std::string planner_best_layouts();
