@@ -133,6 +133,10 @@ std::vector<MessageTime> measure_messages(const Communicator& world) {
   const int rank = world.rank();
   for (size_t count = 2; count <= (size_t{16} << 20); count *= 8) {  // floats: 8 B .. 64 MiB
     std::vector<float> buffer(count, 1.0f);
+    if (rank < 2) {  // a warm-up exchange: connection set-up and page faults stay out of the timing
+      if (rank == 0) world.send(buffer.data(), count, 1, 6);
+      if (rank == 1) world.recv(buffer.data(), count, 0, 6);
+    }
     const int rounds = count < 4096 ? 200 : count < (1u << 20) ? 20 : 4;
     world.barrier();
     const double begin = now_seconds();
@@ -158,17 +162,19 @@ std::vector<MessageTime> measure_messages(const Communicator& world) {
 }
 
 LinkCost fit_link(const std::vector<MessageTime>& times) {
-  // Least squares of t = a + b S; the latency is kept at least zero.
-  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  // Least squares of t = a + b S weighted by 1 / t^2 (relative errors), so
+  // the small messages set the latency and the large ones the bandwidth.
+  double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (const MessageTime& time : times) {
-    n += 1;
-    sx += time.bytes;
-    sy += time.p2p_s;
-    sxx += time.bytes * time.bytes;
-    sxy += time.bytes * time.p2p_s;
+    const double weight = 1.0 / (time.p2p_s * time.p2p_s);
+    sw += weight;
+    sx += weight * time.bytes;
+    sy += weight * time.p2p_s;
+    sxx += weight * time.bytes * time.bytes;
+    sxy += weight * time.bytes * time.p2p_s;
   }
-  const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  const double intercept = (sy - slope * sx) / n;
+  const double slope = (sw * sxy - sx * sy) / (sw * sxx - sx * sx);
+  const double intercept = (sy - slope * sx) / sw;
   // The smallest message's time is the better latency estimate when the fit's intercept is off.
   const double latency = intercept > 0 ? intercept : times.front().p2p_s;
   return {latency, slope > 0 ? 1.0 / slope : 1e12};
