@@ -7,6 +7,7 @@
 
 #include "parallel/schedule.h"
 #include "plan/collective_cost.h"
+#include "plan/machine_calibration.h"
 #include "plan/step_prediction.h"
 #include "plan/unit_work.h"
 
@@ -62,6 +63,14 @@ TEST(CollectiveCost, GroupsWithinANodeUseNvlinkAcrossNodesTheNetwork) {
   const GridShape grid{2, 1, 4};
   EXPECT_EQ(&axis_link(cluster, grid, 5, Axis::kTensor), &cluster.intra_node);
   EXPECT_EQ(&axis_link(cluster, grid, 5, Axis::kData), &cluster.inter_node);
+}
+
+TEST(Calibration, LinkFitRecoversLatencyAndBandwidth) {
+  std::vector<MessageTime> times;
+  for (double bytes = 8; bytes <= 64e6; bytes *= 8) times.push_back({bytes, 3e-6 + bytes / 7e9, 0});
+  const LinkCost link = fit_link(times);
+  EXPECT_NEAR(link.latency_s, 3e-6, 1e-9);
+  EXPECT_NEAR(link.bandwidth_bytes_per_s, 7e9, 7e9 * 1e-6);
 }
 
 TEST(UnitWork, ForwardAndBackwardFlopsAreMODELmdsCount) {
