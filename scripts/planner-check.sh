@@ -4,7 +4,7 @@
 # Usage: scripts/planner-check.sh BUILD_DIR OUT_DIR
 set -euo pipefail
 build=${1:-build}
-out=${2:-planner-check}
+out=${2:-/tmp/planner-check}
 mkdir -p "$out"
 bin="$build/paratrain"
 mpi=(mpirun --allow-run-as-root --oversubscribe -q)
