@@ -8,6 +8,8 @@
 #include "cli/command.h"
 #include "cli/common_flags.h"
 #include "cli/fault_injection.h"
+#include "cli/memory_refusal.h"
+#include "cli/plan_flags.h"
 #include "cli/run_output.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -17,7 +19,9 @@
 #include "metrics/run_measures.h"
 #include "metrics/stats.h"
 #include "metrics/timeline.h"
+#include "parallel/memory_plan.h"
 #include "parallel/trainer.h"
+#include "plan/run_prediction.h"
 #include "record/run_record.h"
 
 namespace paratrain {
@@ -49,6 +53,7 @@ class BenchCommand : public Command {
     sub.add_option("--peak-gflops", peak_gflops_,
                    "device peak for MFU (default: measured by a calibration GEMM)");
     sub.add_option("--trace", trace_path_, "write a Chrome trace of the measured steps here");
+    add_cluster_flag(sub, plan_flags_);
   }
 
   void prepare(int world_size) override {
@@ -57,6 +62,8 @@ class BenchCommand : public Command {
     if (steps_ < 1) throw UsageError("--steps must be at least 1");
     if (peak_gflops_ < 0) throw UsageError("--peak-gflops must be positive");
     if (!trace_path_.empty()) check_output_path(trace_path_, "--trace");
+    // Every rank at once (a default description measures this machine as training shares it).
+    plan_setting_ = resolve_plan_target(plan_flags_, flags_.train.model.precision);
   }
 
   int run(const Communicator& world) override;
@@ -66,6 +73,8 @@ class BenchCommand : public Command {
   int warmup_ = 2, steps_ = 5;
   double peak_gflops_ = 0;  // 0: measure
   std::string trace_path_;
+  PlanTargetFlags plan_flags_;
+  PlanSetting plan_setting_;
   std::unique_ptr<TokenSource> data_;
 };
 
@@ -73,14 +82,20 @@ int BenchCommand::run(const Communicator& world) {
   const ModelConfig& model = flags_.train.model;
   const Layout& layout = flags_.layout.layout;
   ProcessGrid grid(layout.grid, world);
-  if (world.rank() == 0) announce_precision(model);
-  // Every rank calibrates at once (they share the machine as they will in
-  // training), in the run's precision, on the model's own GEMM shapes.
-  Calibration calibration{peak_gflops_, "given"};
-  if (peak_gflops_ <= 0) {
-    calibration = calibrate_peak(model, layout.micro_batch_size(model) * model.seq_len);
-  }
-  double peak = calibration.gflops;
+    if (world.rank() == 0) announce_precision(model);
+    // Before any allocation: a run that cannot fit is refused, not OOM-killed.
+    const MemoryCheck memory = check_memory(flags_.train, layout, grid, *data_);
+    if (memory.refusal) {
+      if (world.rank() == 0) print_memory_refusal(*memory.refusal, flags_.train, world.size());
+      return 2;
+    }
+    // Every rank calibrates at once (they share the machine as they will in
+    // training), in the run's precision, on the model's own GEMM shapes.
+    Calibration calibration{peak_gflops_, "given"};
+    if (peak_gflops_ <= 0) {
+      calibration = calibrate_peak(model, layout.micro_batch_size(model) * model.seq_len);
+    }
+    double peak = calibration.gflops;
   world.all_reduce_max(&peak, 1);
   MemoryTracker tracker;
   Timeline timeline;
@@ -137,6 +152,7 @@ int BenchCommand::run(const Communicator& world) {
   for (const auto& text : ranks) record.ranks.push_back(rank_record_from_json(nlohmann::json::parse(text)));
   record.loss_first = losses.front();
   record.loss_last = losses.back();
+  record.predicted = predict_run({flags_.train, layout, plan_setting_.precision, plan_setting_.cluster});
   std::printf("%s\n", to_json(record).dump().c_str());
   return 0;
 }

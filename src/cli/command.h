@@ -31,6 +31,7 @@ class LocalCommand {
 void register_train_command(CLI::App& app, std::unique_ptr<Command>& chosen);
 void register_bench_command(CLI::App& app, std::unique_ptr<Command>& chosen);
 void register_verify_command(CLI::App& app, std::unique_ptr<Command>& chosen);
+void register_calibrate_command(CLI::App& app, std::unique_ptr<Command>& chosen);
 // Registration of the local subcommands goes through register_local_commands()
 // in local_commands.cpp.
 void register_local_commands(CLI::App& app, std::unique_ptr<LocalCommand>& chosen);

@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   register_train_command(app, command);
   register_bench_command(app, command);
   register_verify_command(app, command);
+  register_calibrate_command(app, command);
   std::unique_ptr<LocalCommand> local_command;
   register_local_commands(app, local_command);
   guard_numeric_flags(app);

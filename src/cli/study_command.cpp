@@ -1,4 +1,6 @@
 // paratrain study: the default sweep, then the report, into one folder.
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -6,6 +8,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "core/child_process.h"
 #include "core/error.h"
 #include "report/report.h"
 #include "sweep/host_launch.h"
@@ -18,6 +21,29 @@
 namespace paratrain {
 
 namespace {
+
+// This machine's description for the planner's predictions, measured once
+// (`mpirun -np 2 paratrain calibrate`) and kept beside the results, so every
+// point is predicted from the same numbers. Empty when calibration fails:
+// then each point measures the machine briefly itself.
+std::string calibrated_machine(const std::string& out_dir, const std::string& binary) {
+  namespace fs = std::filesystem;
+  const std::string path = (fs::path(out_dir) / "machine.json").string();
+  if (fs::exists(path)) return path;
+  fs::create_directories(out_dir);
+  std::fprintf(stderr, "paratrain study: calibrating this machine for the planner (%s)\n", path.c_str());
+  ChildRequest request;
+  request.argv = {"mpirun"};
+  if (geteuid() == 0) request.argv.push_back("--allow-run-as-root");
+  request.argv.insert(request.argv.end(), {"--oversubscribe", "-q", "-np", "2", binary, "calibrate", "--out", path});
+  request.timeout_s = 600;
+  request.merge_stderr = true;
+  const ChildResult result = run_child(request);
+  if (result.exit_code == 0) return path;
+  std::fprintf(stderr, "paratrain study: warning: calibrate failed (%s); points measure the machine themselves\n",
+               result.out.c_str());
+  return "";
+}
 
 class StudyCommand : public LocalCommand {
  public:
@@ -54,6 +80,7 @@ class StudyCommand : public LocalCommand {
     options.traces_dir = (fs::path(out_dir_) / "traces").string();
     options.binary = self_executable();
     options.peak_gflops = peak_gflops_;
+    options.cluster_path = calibrated_machine(out_dir_, options.binary);
     run_sweep(points, options);
     std::fprintf(stderr, "paratrain study: writing the report into %s\n", out_dir_.c_str());
     return write_report(options.results_path, out_dir_);

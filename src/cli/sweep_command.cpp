@@ -46,6 +46,9 @@ class SweepCommand : public LocalCommand {
     sub.add_option("--traces", options_.traces_dir, "Chrome traces of each point (default: traces/ beside --out)");
     sub.add_option("--peak-gflops", options_.peak_gflops,
                    "device peak for MFU (default: one calibration GEMM for the whole sweep)");
+    sub.add_option("--cluster", options_.cluster_path,
+                   "planner description for every point's prediction (paratrain calibrate --out; "
+                   "default: each point measures this machine briefly)");
     sub.add_option("--point-timeout", options_.point_timeout_s, "seconds before a hung point is stopped and recorded as failed (0: none)")
         ->capture_default_str();
     add_host_flags(sub);

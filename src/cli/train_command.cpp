@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/common_flags.h"
 #include "cli/fault_injection.h"
+#include "cli/memory_refusal.h"
 #include "cli/run_output.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -59,7 +60,7 @@ class TrainCommand : public Command {
     // Before any allocation: a run that cannot fit is refused, not OOM-killed.
     const MemoryCheck memory = check_memory(flags_.train, layout, grid, *data_);
     if (memory.refusal) {
-      if (speaks) std::fprintf(stderr, "paratrain: error: %s\n", memory.refusal->c_str());
+      if (speaks) print_memory_refusal(*memory.refusal, flags_.train, world.size());
       return 2;
     }
     Trainer trainer(flags_.train, layout, grid, *data_, tracker, timeline);

@@ -88,15 +88,28 @@ bool Request::test() {
 
 Communicator::~Communicator() { free_comm(); }
 
-Communicator::Communicator(Communicator&& other) noexcept : comm_(other.comm_) {
+Communicator::Communicator(Communicator&& other) noexcept
+    : comm_(other.comm_), described_rank_(other.described_rank_), described_size_(other.described_size_) {
   other.comm_ = MPI_COMM_NULL;
+  other.described_size_ = 0;
+}
+
+Communicator Communicator::described(int rank, int size) {
+  PT_CHECK(size >= 1 && rank >= 0 && rank < size, "described communicator: rank outside its size");
+  Communicator comm;
+  comm.described_rank_ = rank;
+  comm.described_size_ = size;
+  return comm;
 }
 
 Communicator& Communicator::operator=(Communicator&& other) noexcept {
   if (this != &other) {
     free_comm();
     comm_ = other.comm_;
+    described_rank_ = other.described_rank_;
+    described_size_ = other.described_size_;
     other.comm_ = MPI_COMM_NULL;
+    other.described_size_ = 0;
   }
   return *this;
 }
@@ -147,12 +160,14 @@ Communicator Communicator::subgroup(const std::vector<int>& world_ranks_in_group
 }
 
 int Communicator::rank() const {
+  if (describes_only()) return described_rank_;
   int rank = 0;
   PT_MPI(MPI_Comm_rank(comm_, &rank));
   return rank;
 }
 
 int Communicator::size() const {
+  if (describes_only()) return described_size_;
   int size = 0;
   PT_MPI(MPI_Comm_size(comm_, &size));
   return size;
@@ -320,6 +335,20 @@ ProcessGrid::ProcessGrid(const GridShape& shape, const Communicator& world)
   for (Axis axis : {Axis::kData, Axis::kPipeline, Axis::kTensor}) {
     axes_[static_cast<size_t>(axis)] = world_.subgroup(group_ranks(shape_, world_rank_, axis));
   }
+}
+
+ProcessGrid ProcessGrid::described(const GridShape& shape, int world_rank) {
+  check_grid(shape, shape.world());
+  ProcessGrid grid;
+  grid.shape_ = shape;
+  grid.coord_ = coord_of(shape, world_rank);
+  grid.world_rank_ = world_rank;
+  grid.world_ = Communicator::described(world_rank, shape.world());
+  for (Axis axis : {Axis::kData, Axis::kPipeline, Axis::kTensor}) {
+    grid.axes_[static_cast<size_t>(axis)] =
+        Communicator::described(axis_index(grid.coord_, axis), axis_size(shape, axis));
+  }
+  return grid;
 }
 
 }  // namespace paratrain

@@ -54,6 +54,11 @@ class Communicator {
 
   // A dup of MPI_COMM_WORLD with MPI_ERRORS_RETURN. Collective over the world.
   static Communicator world();
+  // No MPI communicator, only a rank and a size: what constructors read to
+  // size their shards, so that one process can plan any rank of any grid
+  // (the planner). Any communication on it is a programmer error.
+  static Communicator described(int rank, int size);
+  bool describes_only() const { return described_size_ > 0; }
   // A dup of this communicator (same ranks, separate message space). Collective.
   Communicator dup() const;
   // MPI_Comm_split: ranks with the same color form one communicator, ordered
@@ -101,6 +106,8 @@ class Communicator {
   void free_comm() noexcept;
 
   MPI_Comm comm_ = MPI_COMM_NULL;
+  int described_rank_ = 0;  // described(): the rank and size it stands for
+  int described_size_ = 0;  // 0: a real communicator (or none)
 };
 
 // The rank's place in the grid and one sub-communicator per axis. Passed
@@ -110,6 +117,10 @@ class ProcessGrid {
   // Calls check_grid (UsageError on a bad shape, before any communication),
   // then builds the axis communicators: collective over `world`.
   ProcessGrid(const GridShape& shape, const Communicator& world);
+  // World rank `world_rank` of a grid of `shape`, with described
+  // communicators (Communicator::described) and no MPI: one process can
+  // build any rank's trainer against a plan-only tracker.
+  static ProcessGrid described(const GridShape& shape, int world_rank);
 
   const GridShape& shape() const { return shape_; }
   const GridCoord& coord() const { return coord_; }
@@ -120,6 +131,8 @@ class ProcessGrid {
   const Communicator& axis(Axis axis) const { return axes_[static_cast<size_t>(axis)]; }
 
  private:
+  ProcessGrid() = default;
+
   GridShape shape_;
   GridCoord coord_;
   int world_rank_ = 0;

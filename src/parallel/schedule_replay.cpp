@@ -28,7 +28,7 @@ struct ReplayState {
 // run yet; true if any ran. A rank's actions depend only on the one before
 // them and on sends, so the order ranks are advanced in does not change times.
 bool advance_rank(ReplayState& state, const RankSchedule& schedule, int rank,
-                  const ReplayCosts& costs) {
+                  const ReplayCosts& costs, const ActionObserver& observer) {
   bool progressed = false;
   double& free_at = state.replay.free_at[rank];
   while (state.cursor[rank] < schedule.size()) {
@@ -39,13 +39,16 @@ bool advance_rank(ReplayState& state, const RankSchedule& schedule, int rank,
       const double transfer = action.peer_rank == rank ? 0.0
                               : costs.per_action  ? costs.per_action(rank, action)
                                                   : costs.comm;
+      const double begin = free_at;
       free_at = std::max(free_at, sent->second + transfer);
+      if (observer) observer(rank, action, begin, free_at);
     } else if (is_send(action.kind)) {
       state.sent_at[key_of(rank, action)] = free_at;
     } else {
       const double cost = costs.per_action                        ? costs.per_action(rank, action)
                           : action.kind == ActionKind::kForward ? costs.forward
                                                                 : costs.backward;
+      if (observer) observer(rank, action, free_at, free_at + cost);
       free_at += cost;
       state.replay.busy[rank] += cost;
     }
@@ -59,6 +62,11 @@ bool advance_rank(ReplayState& state, const RankSchedule& schedule, int rank,
 
 Replay replay_lowered(const std::vector<RankSchedule>& lowered, const PipelineShape& shape,
                       const ReplayCosts& costs) {
+  return replay_lowered(lowered, shape, costs, ActionObserver{});
+}
+
+Replay replay_lowered(const std::vector<RankSchedule>& lowered, const PipelineShape& shape,
+                      const ReplayCosts& costs, const ActionObserver& observer) {
   PT_CHECK(static_cast<int>(lowered.size()) == shape.stages, "replay needs one list per rank");
   ReplayState state;
   state.cursor.assign(shape.stages, 0);
@@ -68,7 +76,7 @@ Replay replay_lowered(const std::vector<RankSchedule>& lowered, const PipelineSh
   while (progressed) {
     progressed = false;
     for (int rank = 0; rank < shape.stages; ++rank) {
-      progressed = advance_rank(state, lowered[rank], rank, costs) || progressed;
+      progressed = advance_rank(state, lowered[rank], rank, costs, observer) || progressed;
     }
   }
   for (int rank = 0; rank < shape.stages; ++rank) {

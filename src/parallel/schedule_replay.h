@@ -45,4 +45,11 @@ struct Replay {
 Replay replay_lowered(const std::vector<RankSchedule>& lowered, const PipelineShape& shape,
                       const ReplayCosts& costs);
 
+// Told of every compute action and every receive as it is replayed:
+// [begin, end) on its rank (a receive's is the time it blocks). The planner
+// draws its predicted step from these.
+using ActionObserver = std::function<void(int rank, const Action& action, double begin, double end)>;
+Replay replay_lowered(const std::vector<RankSchedule>& lowered, const PipelineShape& shape,
+                      const ReplayCosts& costs, const ActionObserver& observer);
+
 }  // namespace paratrain

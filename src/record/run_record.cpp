@@ -163,6 +163,7 @@ json to_json(const RunRecord& record) {
     out["sweep"] = to_json(*record.sweep);
   }
   if (record.hosts) write_host_label(*record.hosts, out);
+  if (record.predicted) out["predicted"] = to_json(*record.predicted);
   return out;
 }
 
@@ -220,6 +221,11 @@ RunRecord run_record_from_json(const json& json_record) {
   }
   if (json_has(json_record, "sweep")) record.sweep = sweep_label_from_json(json_record.at("sweep"));
   record.hosts = read_host_label(json_record);
+  if (json_has(json_record, "predicted")) {
+    record.predicted = read_within("predicted", [&] {
+      return prediction_record_from_json(json_object(json_record, "predicted"));
+    });
+  }
   return record;
 }
 

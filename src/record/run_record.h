@@ -16,6 +16,7 @@
 #include "metrics/timeline.h"
 #include "model/config.h"
 #include "parallel/layout.h"
+#include "record/prediction_record.h"
 #include "record/sweep_field.h"
 
 namespace paratrain {
@@ -91,6 +92,7 @@ struct RunRecord {
   double loss_first = 0, loss_last = 0;
   std::optional<SweepLabel> sweep;  // a sweep's point; empty for a lone bench record
   std::optional<HostLabel> hosts;   // set by a sweep: across hosts or local
+  std::optional<PredictionRecord> predicted;  // the planner's, for this layout; empty in older records
   int host_count() const { return hosts ? hosts->hosts : 1; }
   bool operator==(const RunRecord&) const = default;
 };

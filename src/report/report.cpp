@@ -9,6 +9,7 @@
 #include "report/host_runs.h"
 #include "report/markdown_report.h"
 #include "report/observations.h"
+#include "report/prediction_report.h"
 #include "report/results.h"
 #include "report/summary_figures.h"
 #include "report/sweep_figures.h"
@@ -44,6 +45,8 @@ std::vector<FigurePlan> plan_figures(const Results& results) {
   plans.push_back(mfu_figure(results));
   // Only when the sweep ran across hosts: local results keep their figure count.
   if (!results.host_runs.empty()) plans.push_back(link_rate_figure(results));
+  // Only when records carry the planner's predictions: older results keep their figure count.
+  if (has_predictions(results)) plans.push_back(prediction_figure(results));
   return plans;
 }
 
@@ -63,7 +66,8 @@ int write_report(const std::string& results_path, const std::string& out_dir) {
   }
   const char* terminal = gnuplot.terminal() == PngTerminal::pngcairo ? "pngcairo" : "png";
   write_text_file((std::filesystem::path(out_dir) / "report.md").string(),
-                  report_markdown(results, plans, observations(results), terminal));
+                  report_markdown(results, plans, observations(results), terminal) +
+                      prediction_sections(results));
   return 0;
 }
 

@@ -47,6 +47,7 @@ std::vector<std::string> bench_arguments(const SweepPoint& point, const LaunchSe
   const double peak = model.precision == Precision::kBf16 ? settings.peak_gflops_bf16 : settings.peak_gflops;
   if (peak > 0) args.insert(args.end(), {"--peak-gflops", text(peak)});
   if (!settings.trace_path.empty()) args.insert(args.end(), {"--trace", settings.trace_path});
+  if (!settings.cluster_path.empty()) args.insert(args.end(), {"--cluster", settings.cluster_path});
   return args;
 }
 

@@ -13,6 +13,7 @@ struct LaunchSettings {
   double peak_gflops = 0;     // passed to every point, so their MFU share one peak
   std::string trace_path;     // empty: no trace
   double peak_gflops_bf16 = 0;  // as peak_gflops, for the points run with --precision bf16
+  std::string cluster_path = {};  // bench --cluster: the description its prediction prices with; empty: none
 };
 
 // bench with the point's model and layout flags, its warm-up and steps.

@@ -132,6 +132,7 @@ SweepSummary run_sweep(const std::vector<SweepPoint>& points, const SweepOptions
   if (!options.traces_dir.empty()) std::filesystem::create_directories(options.traces_dir);
   LaunchSettings settings;
   settings.binary = options.binary;
+  settings.cluster_path = options.cluster_path;
   nlohmann::json machine;  // the machine at the start, stored in every record appended
   if (summary.stored < summary.planned) {
     machine = sample_and_warn();

@@ -14,6 +14,7 @@ struct SweepOptions {
   std::string traces_dir;   // empty: no traces
   std::string binary;       // the paratrain executable the points run
   double peak_gflops = 0;   // 0: calibrate once here and give every point the same peak
+  std::string cluster_path; // the planner's description for every point's prediction; empty: each measures
   // A hung point must not hang the sweep: it is stopped and recorded as failed.
   double point_timeout_s = 3600;  // 0: none
 };

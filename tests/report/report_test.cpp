@@ -411,3 +411,40 @@ TEST_F(ReportTest, MissingGnuplotIsAUsageError) {
 }
 
 }  // namespace paratrain
+
+namespace paratrain {
+
+// Issue 12: records carrying the planner's prediction add the predicted
+// against measured figure, the error table and the planner's best layouts.
+TEST_F(ReportTest, PredictionsAddTheirFigureTableAndTheBestLayouts) {
+  std::vector<std::string> lines;
+  for (const std::string& line : full_sweep()) {
+    json with_prediction = json::parse(line);
+    if (!with_prediction.contains("ranks")) {  // a failed point
+      lines.push_back(line);
+      continue;
+    }
+    const double measured = with_prediction["tokens_per_s"].get<double>();
+    json peaks = json::array();
+    for (const auto& rank : with_prediction["ranks"]) peaks.push_back(rank["peak_bytes"]["total"]);
+    with_prediction["predicted"] = {{"tokens_per_s", 1.1 * measured},
+                                    {"step_s", 0.01},
+                                    {"peak_bytes", peaks},
+                                    {"cluster", "test"}};
+    lines.push_back(with_prediction.dump());
+  }
+  const std::string results = write_lines("results.jsonl", lines);
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(write_report(results, out.string()), 0);
+  expect_png(out / "predicted_vs_measured.png", report::kFigureWidth, report::kFigureHeight);
+  const std::string md = read("out/report.md");
+  expect_contains(md, "12 of 12 figures drawn, 0 skipped");
+  expect_contains(md, "## Predicted against measured");
+  expect_contains(md, "| +10.0% |");
+  expect_contains(md, "median |error| of tokens/s 10.0%, worst 10.0%; worst peak-memory error 0.00%");
+  expect_contains(md, "## The planner's best layouts");
+  expect_contains(md, "### GPT 1.7B");
+  expect_contains(md, "on 8 node(s) (64 GPUs)");
+}
+
+}  // namespace paratrain

@@ -77,7 +77,9 @@ TEST(StudyHosts, BasePointOfEachMainStrategyAtEveryRateWithBothPlacementsOfDpTp)
     EXPECT_EQ(point.hosts.hosts, 2);
     EXPECT_EQ(point.model.batch_size, 16);  // the study's base point, no axis varied
     EXPECT_EQ(point.model.seq_len, 128);
-    if (point.hosts.placement == RankPlacement::kSpread) EXPECT_EQ(point.strategy.name, "dp2xtp2");
+    if (point.hosts.placement == RankPlacement::kSpread) {
+      EXPECT_EQ(point.strategy.name, "dp2xtp2");
+    }
     keys.insert(point.key());
   }
   EXPECT_EQ(keys.size(), points.size());  // every rate, placement and repeat its own job

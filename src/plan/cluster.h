@@ -1,0 +1,74 @@
+#pragma once
+// A machine the planner predicts for (issue 12): devices per node and nodes,
+// one device's rates, and the two links. Read from JSON (clusters/*.json, or
+// what `paratrain calibrate` writes); every number in a shipped file has its
+// source beside it in a "source" field.
+#include <array>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "plan/precision.h"
+
+namespace paratrain {
+
+// Point-to-point cost over one link: latency + bytes / bandwidth.
+struct LinkCost {
+  double latency_s = 0;
+  double bandwidth_bytes_per_s = 1;
+};
+
+// A measured GEMM rate at one shape (calibrate), C(m, n) = A(m, k) B(k, n).
+struct GemmRate {
+  int m = 0, n = 0, k = 0;
+  double flops_per_s = 0;
+};
+
+// The non-GEMM kernels the cost model prices by the bytes they move.
+enum class VectorKernel { kLayerNorm, kGelu, kDropout, kAdamW, kSoftmax };
+inline constexpr int kVectorKernelCount = 5;
+const char* vector_kernel_name(VectorKernel kernel);
+
+struct DeviceDescription {
+  std::string name;
+  std::array<double, kPrecisionCount> peak_flops_per_s{};  // datasheet dense peak, 0: absent
+  double memory_bytes = 0;
+  double memory_bandwidth_bytes_per_s = 0;
+  // The one documented factor between datasheet peak and what dense GEMMs
+  // reach (1 for a measured machine, whose rates are already achieved ones).
+  double gemm_efficiency = 1;
+  // Measured (calibrate); empty for a datasheet device, which then uses
+  // peak x efficiency for GEMMs and attention and the memory bandwidth for
+  // every vector kernel.
+  std::array<std::vector<GemmRate>, kPrecisionCount> gemm_rates;
+  std::vector<std::pair<int, double>> attention_flops_per_s;  // (seq_len, rate) of fwd + bwd
+  std::array<double, kVectorKernelCount> vector_bytes_per_s{};  // 0: not measured
+};
+
+struct ClusterDescription {
+  std::string name;
+  int devices_per_node = 1;
+  int nodes = 1;
+  DeviceDescription device;
+  LinkCost intra_node;  // between devices of one node
+  LinkCost inter_node;  // between nodes
+  int devices() const { return devices_per_node * nodes; }
+
+  nlohmann::json to_json() const;
+  // JsonFieldError (core/json_fields.h) names a missing or mistyped field.
+  static ClusterDescription from_json(const nlohmann::json& json);
+};
+
+// Reads a description file; UsageError naming the file for one it cannot use.
+ClusterDescription read_cluster_file(const std::string& path);
+
+// The rate of a GEMM of this shape: interpolated from the measured grid (in
+// log-shape space), else peak x efficiency.
+double gemm_flops_per_s(const DeviceDescription& device, Precision precision, int m, int n, int k);
+// Causal attention (forward + backward, counted as 4 T D FLOPs per token each way).
+double attention_flops_per_s(const DeviceDescription& device, Precision precision, int seq_len);
+double vector_bytes_per_s(const DeviceDescription& device, VectorKernel kernel);
+// The device's peak for MFU: the datasheet peak, or the best measured GEMM.
+double peak_flops_per_s(const DeviceDescription& device, Precision precision);
+
+}  // namespace paratrain

@@ -1,0 +1,40 @@
+#include "plan/collective_cost.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace paratrain {
+
+double point_to_point_seconds(const LinkCost& link, double bytes) {
+  return link.latency_s + bytes / link.bandwidth_bytes_per_s;
+}
+
+double collective_seconds(Collective collective, const LinkCost& link, int ranks, double bytes) {
+  PT_CHECK(ranks >= 1, "a collective needs at least one rank");
+  if (ranks == 1) return 0.0;
+  const double steps = ranks - 1;
+  const double per_step = link.latency_s + bytes / (ranks * link.bandwidth_bytes_per_s);
+  switch (collective) {
+    case Collective::kAllReduce:
+      return 2.0 * steps * per_step;  // reduce-scatter, then all-gather
+    case Collective::kAllGather:
+    case Collective::kReduceScatter:
+      return steps * per_step;
+  }
+  PT_CHECK(false, "unknown Collective");
+  return 0.0;
+}
+
+const LinkCost& group_link(const ClusterDescription& cluster, const std::vector<int>& world_ranks) {
+  PT_CHECK(!world_ranks.empty(), "a group needs ranks");
+  const auto [lowest, highest] = std::minmax_element(world_ranks.begin(), world_ranks.end());
+  const bool one_node = *lowest / cluster.devices_per_node == *highest / cluster.devices_per_node;
+  return one_node ? cluster.intra_node : cluster.inter_node;
+}
+
+const LinkCost& axis_link(const ClusterDescription& cluster, const GridShape& shape, int rank, Axis axis) {
+  return group_link(cluster, group_ranks(shape, rank, axis));
+}
+
+}  // namespace paratrain

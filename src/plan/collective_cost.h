@@ -1,0 +1,29 @@
+#pragma once
+// Closed forms for the collectives the runtime calls (latency alpha,
+// bandwidth beta of the link the group crosses, n ranks, S bytes):
+//   point-to-point          alpha + S / beta
+//   ring all-reduce         2 (n-1) (alpha + S / (n beta))
+//   ring all-gather         (n-1) (alpha + S / (n beta))   S = the gathered whole
+//   ring reduce-scatter     (n-1) (alpha + S / (n beta))   S = the input whole
+// A group whose ranks sit on more than one node is bound by the inter-node
+// link (the ring crosses it), otherwise by the intra-node one.
+#include <vector>
+
+#include "comm/process_grid.h"
+#include "plan/cluster.h"
+
+namespace paratrain {
+
+enum class Collective { kAllReduce, kAllGather, kReduceScatter };
+
+double point_to_point_seconds(const LinkCost& link, double bytes);
+double collective_seconds(Collective collective, const LinkCost& link, int ranks, double bytes);
+
+// The link a group of world ranks crosses: ranks fill nodes in order
+// (devices_per_node consecutive world ranks per node), as the grid places
+// tp fastest, then dp, then pp.
+const LinkCost& group_link(const ClusterDescription& cluster, const std::vector<int>& world_ranks);
+// The link of `rank`'s group along `axis` in a grid of `shape`.
+const LinkCost& axis_link(const ClusterDescription& cluster, const GridShape& shape, int rank, Axis axis);
+
+}  // namespace paratrain

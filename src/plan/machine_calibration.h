@@ -1,0 +1,38 @@
+#pragma once
+// `paratrain calibrate`: this machine as a cluster description (cluster.h),
+// measured with the kernels and the MPI calls the runtime uses: GEMM rates
+// over a grid of shapes, causal attention over sequence lengths, the vector
+// kernels' bytes per second, and point-to-point time against message size
+// between two ranks (latency and bandwidth by least squares).
+#include <vector>
+
+#include "comm/communicator.h"
+#include "plan/cluster.h"
+
+namespace paratrain {
+
+enum class CalibrationDepth { kQuick, kFull };
+
+// One rank's device, measured (a few seconds quick, under a minute full).
+DeviceDescription measure_device(CalibrationDepth depth);
+
+struct MessageTime {
+  double bytes = 0;
+  double p2p_s = 0;        // one way (half a ping-pong round trip)
+  double all_reduce_s = 0; // over the world's ranks
+};
+
+// Collective over `world` (2 ranks or more; ranks 0 and 1 ping-pong): every rank returns the table.
+std::vector<MessageTime> measure_messages(const Communicator& world);
+// t = latency + bytes / bandwidth, least squares over the table's p2p times.
+LinkCost fit_link(const std::vector<MessageTime>& times);
+
+// The link assumed when no two ranks were measured (a description built
+// without mpirun): shared-memory MPI on one host, order of magnitude only.
+LinkCost assumed_shared_memory_link();
+
+// This machine: its cores as devices of one node, each `device`, memory
+// available split over the cores.
+ClusterDescription this_machine(const DeviceDescription& device, const LinkCost& link);
+
+}  // namespace paratrain

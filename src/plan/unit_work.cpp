@@ -1,0 +1,147 @@
+#include "plan/unit_work.h"
+
+#include "core/error.h"
+
+namespace paratrain {
+
+namespace {
+
+constexpr double kFloat = 4.0;  // bytes per element: activations are fp32
+
+// Forward GEMMs become two in backward: the input gradient dA = dC B^T
+// (m, k, n) and the weight gradient dB = A^T dC (k, n, m).
+void add_gemm(UnitWork& work, Pass pass, int m, int n, int k) {
+  if (pass == Pass::kForward) {
+    work.gemms.push_back({m, n, k, false});
+  } else {
+    work.gemms.push_back({m, k, n, false});
+    work.gemms.push_back({k, n, m, true});
+  }
+}
+
+void add_vector(UnitWork& work, VectorKernel kernel, double elements, double passes) {
+  work.vector_bytes[static_cast<int>(kernel)] += elements * passes * kFloat;
+}
+
+// Megatron's g (forward all-reduce of a row-parallel output) or f (backward
+// all-reduce of a column-parallel input); with sequence parallelism the
+// all-reduce is a reduce-scatter on one side and an all-gather on the other.
+void add_region_exchange(UnitWork& work, const ShardShape& shard, double activation_bytes) {
+  if (shard.tp == 1) return;
+  if (shard.sequence_parallel) {
+    work.tp_collectives.push_back({Collective::kAllGather, activation_bytes});
+    work.tp_collectives.push_back({Collective::kReduceScatter, activation_bytes});
+  } else {
+    work.tp_collectives.push_back({Collective::kAllReduce, activation_bytes});
+  }
+}
+
+}  // namespace
+
+UnitWork embed_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
+  UnitWork work;
+  const double tokens = static_cast<double>(shard.samples) * model.seq_len;
+  const double region = shard.sequence_parallel ? tokens / shard.tp : tokens;
+  // Forward: gather token and position rows, add, dropout; backward: the
+  // same mask again, and the scatter-add into the embedding gradients.
+  // Dropout is priced per element as calibrated (two passes: its Philox
+  // draws, not the bytes, bound it on a CPU); the copies as plain passes
+  // at the layernorm's rate.
+  if (model.dropout > 0) add_vector(work, VectorKernel::kDropout, region * model.d_model, 2.0);
+  add_vector(work, VectorKernel::kLayerNorm, region * model.d_model, 2.0);
+  // The vocabulary-sharded lookup sums the shards' rows (forward only).
+  if (shard.tp > 1 && pass == Pass::kForward) {
+    work.tp_collectives.push_back(
+        {shard.sequence_parallel ? Collective::kReduceScatter : Collective::kAllReduce,
+         tokens * model.d_model * kFloat});
+  }
+  return work;
+}
+
+UnitWork block_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
+  UnitWork work;
+  const int tokens = shard.samples * model.seq_len;
+  const int d = model.d_model, ffn = model.ffn_width(), tp = shard.tp;
+  add_gemm(work, pass, tokens, 3 * d / tp, d);  // qkv (column parallel)
+  add_gemm(work, pass, tokens, d, d / tp);      // proj (row parallel)
+  add_gemm(work, pass, tokens, ffn / tp, d);    // fc1 (column parallel)
+  add_gemm(work, pass, tokens, d, ffn / tp);    // fc2 (row parallel)
+  const double per_direction = 4.0 * tokens * static_cast<double>(model.seq_len) * d / tp;
+  work.attention_flops = pass == Pass::kForward ? per_direction : 2.0 * per_direction;
+  const double region = shard.sequence_parallel ? static_cast<double>(tokens) / tp : tokens;
+  const double backward = pass == Pass::kBackward ? 1.5 : 1.0;  // backward reads one more tensor
+  add_vector(work, VectorKernel::kLayerNorm, 2.0 * region * d, 2.0 * backward);
+  // Two residual sites: dropout (the same mask regenerated in backward)
+  // and the residual add (read x and y, write x), at the layernorm's rate:
+  // the closest streaming kernel calibrated.
+  if (model.dropout > 0) add_vector(work, VectorKernel::kDropout, 2.0 * region * d, 2.0);
+  add_vector(work, VectorKernel::kLayerNorm, 2.0 * region * d, 3.0);
+  add_vector(work, VectorKernel::kGelu, static_cast<double>(tokens) * ffn / tp, 2.0 * backward);
+  const double activation_bytes = static_cast<double>(tokens) * d * kFloat;
+  add_region_exchange(work, shard, activation_bytes);  // attention: g forward, f backward
+  add_region_exchange(work, shard, activation_bytes);  // MLP
+  return work;
+}
+
+UnitWork head_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
+  UnitWork work;
+  const int tokens = shard.samples * model.seq_len;
+  const int d = model.d_model, vocab = model.vocab_size / shard.tp;
+  add_gemm(work, pass, tokens, vocab, d);  // lm_head (column parallel over the vocabulary)
+  const double region = shard.sequence_parallel ? static_cast<double>(tokens) / shard.tp : tokens;
+  const double backward = pass == Pass::kBackward ? 1.5 : 1.0;
+  add_vector(work, VectorKernel::kLayerNorm, region * d, 2.0 * backward);
+  // Cross-entropy: max, exp-sum and the target logit in forward; softmax
+  // minus one-hot into the logits' gradient in backward.
+  add_vector(work, VectorKernel::kSoftmax, static_cast<double>(tokens) * vocab,
+             pass == Pass::kForward ? 3.0 : 2.0);
+  if (shard.tp > 1) {
+    const double activation_bytes = static_cast<double>(tokens) * d * kFloat;
+    if (pass == Pass::kForward) {
+      // Row max, target logit and exp-sum over the vocabulary shards.
+      for (int idx = 0; idx < 3; ++idx) {
+        work.tp_collectives.push_back({Collective::kAllReduce, tokens * kFloat});
+      }
+      if (shard.sequence_parallel) work.tp_collectives.push_back({Collective::kAllGather, activation_bytes});
+    } else {
+      work.tp_collectives.push_back(
+          {shard.sequence_parallel ? Collective::kReduceScatter : Collective::kAllReduce, activation_bytes});
+    }
+  }
+  return work;
+}
+
+UnitWork unit_work(const ModelConfig& model, int unit, const ShardShape& shard, Pass pass) {
+  PT_CHECK(unit >= 0 && unit <= model.n_layers + 1, "unit outside the model");
+  if (unit == 0) return embed_work(model, shard, pass);
+  if (unit == model.n_layers + 1) return head_work(model, shard, pass);
+  return block_work(model, shard, pass);
+}
+
+UnitSeconds unit_seconds(const UnitWork& work, const DeviceDescription& device, Precision precision,
+                         int seq_len, const LinkCost& tp_link, int tp) {
+  UnitSeconds seconds;
+  for (const GemmWork& gemm : work.gemms) {
+    const double gemm_s = gemm.flops() / gemm_flops_per_s(device, precision, gemm.m, gemm.n, gemm.k);
+    seconds.compute += gemm_s;
+    if (gemm.weight_gradient) seconds.weight_gradient += gemm_s;
+  }
+  if (work.attention_flops > 0) {
+    seconds.compute += work.attention_flops / attention_flops_per_s(device, precision, seq_len);
+  }
+  for (int idx = 0; idx < kVectorKernelCount; ++idx) {
+    if (work.vector_bytes[idx] > 0) {
+      seconds.compute += work.vector_bytes[idx] / vector_bytes_per_s(device, static_cast<VectorKernel>(idx));
+    }
+  }
+  for (const CollectiveWork& collective : work.tp_collectives) {
+    seconds.tp_comm += collective_seconds(collective.collective, tp_link, tp, collective.bytes);
+  }
+  return seconds;
+}
+
+double adamw_seconds(double elements, const DeviceDescription& device) {
+  return elements * 7.0 * kFloat / vector_bytes_per_s(device, VectorKernel::kAdamW);
+}
+
+}  // namespace paratrain

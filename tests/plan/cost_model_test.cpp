@@ -1,0 +1,152 @@
+// Issue 12: the planner's cost model. Each collective against its closed
+// form, the links a group crosses, the units' FLOPs against MODEL.md's
+// count, and the predicted step against a 1F1B schedule worked out by hand.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "parallel/schedule.h"
+#include "plan/collective_cost.h"
+#include "plan/machine_calibration.h"
+#include "plan/step_prediction.h"
+#include "plan/unit_work.h"
+
+namespace paratrain {
+
+namespace {
+
+ClusterDescription two_node_cluster() {
+  ClusterDescription cluster;
+  cluster.name = "test";
+  cluster.devices_per_node = 4;
+  cluster.nodes = 2;
+  cluster.device.peak_flops_per_s[0] = 1e12;
+  cluster.device.memory_bytes = 1e9;
+  cluster.device.memory_bandwidth_bytes_per_s = 1e11;
+  cluster.device.gemm_efficiency = 0.5;
+  cluster.intra_node = {1e-6, 100e9};
+  cluster.inter_node = {5e-6, 10e9};
+  return cluster;
+}
+
+}  // namespace
+
+TEST(CollectiveCost, PointToPointIsLatencyPlusSizeOverBandwidth) {
+  const LinkCost link{2e-6, 1e9};
+  EXPECT_DOUBLE_EQ(point_to_point_seconds(link, 0), 2e-6);
+  EXPECT_DOUBLE_EQ(point_to_point_seconds(link, 1e6), 2e-6 + 1e-3);
+}
+
+TEST(CollectiveCost, RingCollectivesMatchTheirClosedForms) {
+  const LinkCost link{3e-6, 4e9};
+  const double bytes = 64e6;
+  for (int ranks : {2, 3, 4, 8, 64}) {
+    const double step = link.latency_s + bytes / (ranks * link.bandwidth_bytes_per_s);
+    EXPECT_DOUBLE_EQ(collective_seconds(Collective::kAllReduce, link, ranks, bytes), 2.0 * (ranks - 1) * step);
+    EXPECT_DOUBLE_EQ(collective_seconds(Collective::kAllGather, link, ranks, bytes), (ranks - 1) * step);
+    EXPECT_DOUBLE_EQ(collective_seconds(Collective::kReduceScatter, link, ranks, bytes), (ranks - 1) * step);
+  }
+  // Two ranks: the all-reduce is two latencies and the whole buffer once.
+  EXPECT_DOUBLE_EQ(collective_seconds(Collective::kAllReduce, link, 2, bytes),
+                   2 * link.latency_s + bytes / link.bandwidth_bytes_per_s);
+  for (Collective collective : {Collective::kAllReduce, Collective::kAllGather, Collective::kReduceScatter}) {
+    EXPECT_EQ(collective_seconds(collective, link, 1, bytes), 0.0);
+  }
+}
+
+TEST(CollectiveCost, GroupsWithinANodeUseNvlinkAcrossNodesTheNetwork) {
+  const ClusterDescription cluster = two_node_cluster();
+  EXPECT_EQ(&group_link(cluster, {0, 1, 2, 3}), &cluster.intra_node);
+  EXPECT_EQ(&group_link(cluster, {4, 7}), &cluster.intra_node);
+  EXPECT_EQ(&group_link(cluster, {3, 4}), &cluster.inter_node);
+  // tp fastest: a tp4 group sits on one node; its dp group (stride 4) spans both.
+  const GridShape grid{2, 1, 4};
+  EXPECT_EQ(&axis_link(cluster, grid, 5, Axis::kTensor), &cluster.intra_node);
+  EXPECT_EQ(&axis_link(cluster, grid, 5, Axis::kData), &cluster.inter_node);
+}
+
+TEST(Calibration, LinkFitRecoversLatencyAndBandwidth) {
+  std::vector<MessageTime> times;
+  for (double bytes = 8; bytes <= 64e6; bytes *= 8) times.push_back({bytes, 3e-6 + bytes / 7e9, 0});
+  const LinkCost link = fit_link(times);
+  EXPECT_NEAR(link.latency_s, 3e-6, 1e-9);
+  EXPECT_NEAR(link.bandwidth_bytes_per_s, 7e9, 7e9 * 1e-6);
+}
+
+TEST(UnitWork, ForwardAndBackwardFlopsAreMODELmdsCount) {
+  ModelConfig model;  // the baseline
+  const ShardShape shard{2, 1, false};
+  double flops = 0;
+  for (int unit = 0; unit <= model.n_layers + 1; ++unit) {
+    for (Pass pass : {Pass::kForward, Pass::kBackward}) {
+      const UnitWork work = unit_work(model, unit, shard, pass);
+      for (const GemmWork& gemm : work.gemms) flops += gemm.flops();
+      flops += work.attention_flops;
+    }
+  }
+  const double tokens = 2.0 * model.seq_len;
+  EXPECT_NEAR(flops / tokens, model.flops_per_token(), 1e-6 * model.flops_per_token());
+}
+
+TEST(UnitWork, TensorParallelShardsSplitTheFlopsAndAddTheCollectives) {
+  ModelConfig model;
+  const UnitWork whole = block_work(model, {1, 1, false}, Pass::kForward);
+  const UnitWork half = block_work(model, {1, 2, false}, Pass::kForward);
+  auto gemm_flops = [](const UnitWork& work) {
+    double sum = 0;
+    for (const GemmWork& gemm : work.gemms) sum += gemm.flops();
+    return sum;
+  };
+  EXPECT_DOUBLE_EQ(gemm_flops(half), gemm_flops(whole) / 2);
+  EXPECT_TRUE(whole.tp_collectives.empty());
+  ASSERT_EQ(half.tp_collectives.size(), 2u);  // Megatron's g after attention and after the MLP
+  EXPECT_EQ(half.tp_collectives[0].collective, Collective::kAllReduce);
+  EXPECT_DOUBLE_EQ(half.tp_collectives[0].bytes, 4.0 * model.seq_len * model.d_model);
+  const UnitWork sequence_parallel = block_work(model, {1, 2, true}, Pass::kForward);
+  EXPECT_EQ(sequence_parallel.tp_collectives.size(), 4u);  // all-gather + reduce-scatter, twice
+}
+
+// pp = 2, two micro-batches, 1F1B, as lowered by the runtime:
+//   rank 0: F0 F1 . B0 B1      rank 1: F0 B0 F1 B1
+// with each rank's own forward f_r and backward b_r and one transfer c:
+//   rank 1 F0 ends f0 + c + f1; its B0 ends that + b1; its F1 starts when
+//   both B0 is done and rank 0's F1 (ends 2 f0) has arrived, ...
+TEST(StepPrediction, PipelineEqualsTheHandWorkedOneFOneB) {
+  PlanTarget target;
+  target.options.model = {64, 16, 32, 4, 4, 4, 0.1f, 8};
+  target.layout.grid = {1, 2, 1};
+  target.layout.micro_batch = 4;
+  target.layout.schedule = ScheduleKind::kOneFOneB;
+  target.cluster = two_node_cluster();
+  const ActionCost cost = pipeline_action_cost(target);
+  const double f0 = cost(0, {ActionKind::kForward, 0, 0}), b0 = cost(0, {ActionKind::kBackward, 0, 0});
+  const double f1 = cost(1, {ActionKind::kForward, 0, 0}), b1 = cost(1, {ActionKind::kBackward, 0, 0});
+  const double c = cost(1, {ActionKind::kRecvF, 0, 0, 0, 0});
+  EXPECT_GT(f0, 0);
+  EXPECT_GT(b1, f1);  // backward does twice the GEMMs
+  EXPECT_DOUBLE_EQ(c, 1e-6 + 4.0 * 4 * 16 * 32 / 100e9);  // intra-node, one (4, 16, 32) activation
+  const double r1_f0_end = f0 + c + f1;
+  const double r1_b0_end = r1_f0_end + b1;
+  const double r1_f1_end = std::max(r1_b0_end, 2 * f0 + c) + f1;
+  const double r1_b1_end = r1_f1_end + b1;
+  const double r0_b0_end = std::max(2 * f0, r1_b0_end + c) + b0;
+  const double r0_b1_end = std::max(r0_b0_end, r1_b1_end + c) + b0;
+
+  const PipelineShape shape = target.layout.pipeline_shape(target.options.model);
+  const SimulatedRun run = simulate_schedule(generate_schedule(ScheduleKind::kOneFOneB, shape), shape, cost);
+  EXPECT_NEAR(run.makespan, std::max(r0_b1_end, r1_b1_end), 1e-15);
+
+  // The step adds each rank's optimizer and the loss all-reduce over both.
+  std::vector<MemoryPlan> memory(2);
+  memory[0].category_bytes[static_cast<int>(MemoryCategory::kGradients)] = 4000;
+  memory[1].category_bytes[static_cast<int>(MemoryCategory::kGradients)] = 8000;
+  const StepPrediction prediction = predict_step(target, memory);
+  const double optimizer0 = 1000 * 28 / 1e11, optimizer1 = 2000 * 28 / 1e11;
+  const double loss = 2 * (1e-6 + 8.0 / (2 * 100e9));
+  EXPECT_NEAR(prediction.step_s, std::max(r0_b1_end + optimizer0, r1_b1_end + optimizer1) + loss, 1e-15);
+  EXPECT_NEAR(prediction.stages[0].pipeline_s, r0_b1_end, 1e-15);
+  EXPECT_DOUBLE_EQ(prediction.tokens_per_s, 8.0 * 16 / prediction.step_s);
+  EXPECT_DOUBLE_EQ(prediction.tokens_per_s_per_device, prediction.tokens_per_s / 2);
+}
+
+}  // namespace paratrain

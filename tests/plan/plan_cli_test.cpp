@@ -1,0 +1,175 @@
+// Issue 12: `paratrain plan` and `calibrate` from the outside, the planner's
+// prediction in every bench record (memory equal to the tracked peak on
+// every rank of the equivalence tests' layouts), and the refusal naming a layout.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "../cli/run_command.h"
+#include "../temp_path.h"
+#include "../tiny_model.h"
+
+namespace paratrain {
+
+namespace {
+
+const std::string kClusters = std::string(PARATRAIN_SOURCE_DIR) + "/clusters/";
+const std::string kTinyPlan =
+    "plan --vocab-size 64 --seq-len 16 --d-model 32 --n-heads 4 --n-layers 4 --ffn-mult 4 --batch-size 8";
+
+void expect_one_line_usage_error(const std::string& arguments, const std::string& says) {
+  const auto result = testing::run_paratrain(arguments);
+  EXPECT_EQ(result.exit_code, 2) << arguments << "\n" << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << arguments << "\n" << result.output;
+  EXPECT_NE(result.output.find(says), std::string::npos) << arguments << "\n" << result.output;
+}
+
+nlohmann::json last_json_line(const std::string& output) {
+  const size_t end = output.find_last_not_of('\n');
+  const size_t begin = output.rfind('\n', end);
+  return nlohmann::json::parse(output.substr(begin == std::string::npos ? 0 : begin + 1, end + 1));
+}
+
+}  // namespace
+
+TEST(PlanCommand, BadInputGetsOneLineAndExitTwo) {
+  const std::string a100 = " --cluster " + kClusters + "dgx-a100-80gb.json";
+  expect_one_line_usage_error(kTinyPlan + " --ranks 0" + a100, "--ranks must be at least 1");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --top 0" + a100, "--top must be at least 1");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --precision fp16" + a100, "--precision must be fp32 or bf16");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --cluster /nonexistent.json", "--cluster: cannot read");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --memory-per-device lots" + a100, "--memory-per-device must be");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --explain dp3" + a100, "must be divisible by --dp (3)");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --explain dp4" + a100, "needs 4 ranks");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --explain zigzag" + a100, "zigzag");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --explain dp2/mbx" + a100, "/mbN");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --explain dp2/mb3" + a100, "--micro-batch (3)");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 16" + a100, "devices");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 5" + a100, "no layout of this model fits 5 ranks");
+  const std::string bad = testing::temp_path("bad-cluster.json");
+  std::ofstream(bad) << R"({"devices_per_node": 8, "nodes": 1})";
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --cluster " + bad, "device");
+}
+
+TEST(PlanCommand, RanksEveryLayoutBestFirstAndMarksWhatDoesNotFit) {
+  const auto result = testing::run_paratrain(kTinyPlan + " --ranks 4 --json --memory-per-device 1MiB --cluster " +
+                                             kClusters + "dgx-a100-80gb.json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const nlohmann::json planned = last_json_line(result.output);
+  ASSERT_GT(planned.size(), 20u);
+  bool seen_misfit = false;
+  for (size_t idx = 0; idx < planned.size(); ++idx) {
+    const bool fits = planned[idx]["fits"].get<bool>();
+    if (!fits) seen_misfit = true;
+    EXPECT_FALSE(fits && seen_misfit) << "a fitting layout after one that does not fit";
+    EXPECT_EQ(fits, planned[idx]["peak_bytes"].get<double>() <= 1024.0 * 1024) << planned[idx]["layout"];
+    if (idx > 0 && planned[idx - 1]["fits"] == planned[idx]["fits"]) {
+      EXPECT_GE(planned[idx - 1]["tokens_per_s"].get<double>(), planned[idx]["tokens_per_s"].get<double>());
+    }
+  }
+  const auto table = testing::run_paratrain(kTinyPlan + " --ranks 2 --top 3 --cluster " + kClusters + "dgx-h100.json");
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("   1  "), std::string::npos) << table.output;
+  EXPECT_EQ(table.output.find("   4  "), std::string::npos) << table.output;
+}
+
+TEST(PlanCommand, ExplainWritesThePredictedStepAsAChromeTrace) {
+  const std::string trace = testing::temp_path("plan-trace.json");
+  const auto result = testing::run_paratrain(kTinyPlan + " --ranks 2 --explain pp2-1f1b/mb2 --trace " + trace +
+                                             " --cluster " + kClusters + "dgx-a100-80gb.json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream in(trace);
+  const nlohmann::json json = nlohmann::json::parse(in);
+  int forwards = 0, backwards = 0;
+  for (const auto& event : json["traceEvents"]) {
+    if (event.value("cat", "") == "forward") ++forwards;
+    if (event.value("cat", "") == "backward") ++backwards;
+  }
+  // Two stages x four micro-batches of each.
+  EXPECT_EQ(backwards, 8) << json.dump().substr(0, 2000);
+  EXPECT_EQ(forwards, 8);
+}
+
+TEST(BenchRecord, CarriesThePredictionAndItsMemoryEqualsTheTrackedPeakOnEveryRank) {
+  struct Case {
+    int ranks;
+    std::string layout;
+  };
+  const std::vector<Case> cases = {{1, ""},
+                                   {2, "--dp 2"},
+                                   {2, "--pp 2 --micro-batch 2 --schedule gpipe"},
+                                   {2, "--pp 2 --micro-batch 1 --schedule 1f1b"},
+                                   {2, "--pp 2 --micro-batch 2 --schedule interleaved --virtual-stages 2"},
+                                   {2, "--tp 2"},
+                                   {2, "--tp 2 --sequence-parallel"},
+                                   {2, "--dp 2 --zero 1"},
+                                   {4, "--dp 2 --pp 2 --micro-batch 2"},
+                                   {4, "--tp 2 --pp 2 --micro-batch 2"},
+                                   {8, "--dp 2 --pp 2 --tp 2 --micro-batch 2 --schedule interleaved "
+                                       "--virtual-stages 2 --sequence-parallel --zero 1"}};
+  for (const Case& run : cases) {
+    std::string command = std::string(PARATRAIN_BINARY) + " bench " + testing::kTinyModel + " " + run.layout +
+                          " --warmup 0 --steps 1 --cluster " + kClusters + "dgx-a100-80gb.json";
+    if (run.ranks > 1) {
+      command = std::string(PARATRAIN_MPIEXEC) + " --allow-run-as-root --oversubscribe -q -np " +
+                std::to_string(run.ranks) + " " + command;
+    }
+    const auto result = testing::run_command(command);
+    ASSERT_EQ(result.exit_code, 0) << run.layout << "\n" << result.output;
+    const nlohmann::json record = last_json_line(result.output);
+    const nlohmann::json& predicted = record.at("predicted");
+    EXPECT_GT(predicted.at("tokens_per_s").get<double>(), 0) << run.layout;
+    EXPECT_GT(predicted.at("step_s").get<double>(), 0) << run.layout;
+    ASSERT_EQ(predicted.at("peak_bytes").size(), static_cast<size_t>(run.ranks)) << run.layout;
+    for (const auto& rank : record.at("ranks")) {
+      const int index = rank.at("rank").get<int>();
+      EXPECT_EQ(predicted["peak_bytes"][index].get<int64_t>(), rank.at("peak_bytes").at("total").get<int64_t>())
+          << run.layout << " rank " << index;
+    }
+  }
+}
+
+TEST(MemoryRefusal, SeqLen40000OnOneRankEndsAtOnceWithOneLine) {
+  const auto begin = std::chrono::steady_clock::now();
+  // cpu-small at T = 40000: even one sample per micro-batch holds ~200 GiB
+  // of attention probabilities.
+  const auto result = testing::run_paratrain(
+      "train --vocab-size 1000 --seq-len 40000 --d-model 256 --n-heads 8 --n-layers 4 --batch-size 16");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_LT(seconds, 2.0) << "the issue asks for under a second; 2 s leaves room for a loaded machine";
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_NE(result.output.find("the run needs"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("no layout of this model on 1 ranks fits"), std::string::npos) << result.output;
+}
+
+TEST(MemoryRefusal, NamesTheBestLayoutThatFits) {
+  // The whole batch of 4096 in one micro-batch at T = 4096 needs ~1 TiB of
+  // attention probabilities; one sample per micro-batch needs ~0.3 GiB.
+  const auto result = testing::run_paratrain(
+      "bench --seq-len 4096 --d-model 16 --n-heads 4 --n-layers 1 --batch-size 4096 --vocab-size 64");
+  ASSERT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_NE(result.output.find("the best layout that fits on 1 ranks is seq/mb"), std::string::npos)
+      << result.output;
+}
+
+TEST(CalibrateCommand, WritesADescriptionThePlannerReads) {
+  const std::string out = testing::temp_path("machine.json");
+  const auto result = testing::run_command(std::string(PARATRAIN_MPIEXEC) +
+                                           " --allow-run-as-root --oversubscribe -q -np 2 " + PARATRAIN_BINARY +
+                                           " calibrate --quick --out " + out);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream in(out);
+  const nlohmann::json json = nlohmann::json::parse(in);
+  EXPECT_EQ(json["messages"].size(), 8u);
+  EXPECT_GT(json["intra_node"]["bandwidth_bytes_per_s"].get<double>(), 0);
+  const auto plan = testing::run_paratrain(kTinyPlan + " --ranks 2 --cluster " + out);
+  EXPECT_EQ(plan.exit_code, 0) << plan.output;
+}
+
+}  // namespace paratrain
