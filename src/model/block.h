@@ -30,6 +30,11 @@ class Block : public Unit {
                float* out) override;
   void backward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                 float* d_out, float* d_in) override;
+  // The split keeps each linear layer's output gradient per slot (kept_).
+  void allow_split_backward(MemoryTracker& tracker) override;
+  void backward_input(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                      const float* in, float* d_out, float* d_in) override;
+  void backward_weight(const StepContext& ctx, const MicroBatchView& batch, int slot) override;
 
   // Bytes saved for backward per slot in the layernorm/dropout regions (what
   // sequence parallelism divides by tp) and in the tensor-parallel regions.
@@ -55,6 +60,14 @@ class Block : public Unit {
     Buffer<float> hidden;     // (full rows, F D / tp): fc1 output, before GELU
     Buffer<float> activated;  // (full rows, F D / tp): GELU output
   };
+  // What backward_input keeps for backward_weight, per slot: the output
+  // gradient of each linear layer (its input is in Saved already).
+  struct Kept {
+    Buffer<float> d_qkv;  // (full rows, 3 D / tp)
+    Buffer<float> d_proj;  // (local rows, D): after the residual dropout
+    Buffer<float> d_fc1;  // (full rows, F D / tp): after GELU's backward
+    Buffer<float> d_fc2;  // (local rows, D): after the residual dropout
+  };
   struct Weights {
     float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc1_w, *fc1_b,
         *fc2_w, *fc2_b;
@@ -66,10 +79,12 @@ class Block : public Unit {
   // The branch's dropout on `data` (local rows, D), rows keyed by global position.
   void branch_dropout(const StepContext& ctx, kernels::DropoutSite site, const MicroBatchView& batch,
                       float* data) const;
+  // keep: null computes the weight gradients now; otherwise only the input
+  // gradient, and the linear layers' output gradients go to *keep.
   void backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s, float* d_out,
-                    float* d_in);
+                    float* d_in, Kept* keep);
   void backward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
-                          const float* in, float* d_in);
+                          const float* in, float* d_in, Kept* keep);
 
   ModelConfig config_;
   int block_index_;
@@ -84,6 +99,8 @@ class Block : public Unit {
   ColumnParallelLinear fc1_;   // (F D / tp, D)
   RowParallelLinear fc2_;      // (D, F D / tp)
   std::vector<Saved> saved_;
+  int micro_batch_;          // samples per micro-batch, for sizing kept_
+  std::vector<Kept> kept_;   // per slot; empty until allow_split_backward
 };
 
 }  // namespace paratrain

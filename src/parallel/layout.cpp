@@ -76,7 +76,7 @@ Layout Layout::from_json(const nlohmann::json& json) {
     try {
       layout.schedule = parse_schedule_kind(schedule);
     } catch (const UsageError&) {
-      throw JsonFieldError("schedule", "'" + schedule + "' is not gpipe, 1f1b or interleaved");
+      throw JsonFieldError("schedule", "'" + schedule + "' is not gpipe, 1f1b, interleaved, zb-h1 or zb-h2");
     }
   }
   layout.virtual_stages = json_int_or(json, "virtual_stages", 1);
