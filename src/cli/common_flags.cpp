@@ -51,7 +51,7 @@ void add_layout_flags(CLI::App& app, LayoutFlags& flags) {
   app.add_option("--micro-batch", layout.micro_batch,
                  "samples per micro-batch (0: a replica's whole batch)")
       ->capture_default_str();
-  app.add_option("--schedule", flags.schedule, "pipeline schedule: gpipe, 1f1b or interleaved")
+  app.add_option("--schedule", flags.schedule, "pipeline schedule: gpipe, 1f1b, interleaved, zb-h1 or zb-h2")
       ->capture_default_str();
   app.add_option("--schedule-file", layout.schedule_file,
                  "pipeline lists written as text, one line per rank (README: Schedules as text)");

@@ -12,4 +12,13 @@ void linear_forward(const float* x, const float* weight, const float* bias, int 
 void linear_backward(const float* dy, const float* x, const float* weight, int rows, int in, int out,
                      float* dx, bool accumulate_dx, float* dweight, float* dbias);
 
+// linear_backward in two halves, for pipelines that run the weight gradient
+// later (zero-bubble schedules): together they do exactly what it does.
+// dx (rows, in) overwritten (accumulate_dx false) or added to.
+void linear_backward_input(const float* dy, const float* weight, int rows, int in, int out,
+                           float* dx, bool accumulate_dx);
+// Accumulates dweight (out, in) and dbias (out, if not null).
+void linear_backward_weight(const float* dy, const float* x, int rows, int in, int out,
+                            float* dweight, float* dbias);
+
 }  // namespace paratrain::kernels

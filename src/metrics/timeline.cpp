@@ -16,13 +16,14 @@ const char* event_kind_name(EventKind kind) {
     case EventKind::kWait: return "wait";
     case EventKind::kReduceScatter: return "reducescatter";
     case EventKind::kAllGather: return "allgather";
+    case EventKind::kWeight: return "weight";
   }
   return "unknown";
 }
 
 bool is_compute(EventKind kind) {
   return kind == EventKind::kForward || kind == EventKind::kBackward ||
-         kind == EventKind::kOptimizer;
+         kind == EventKind::kWeight || kind == EventKind::kOptimizer;
 }
 
 bool is_communication(EventKind kind) {
@@ -33,6 +34,7 @@ bool is_communication(EventKind kind) {
 double TimeBreakdown::compute() const {
   return by_kind[static_cast<int>(EventKind::kForward)] +
          by_kind[static_cast<int>(EventKind::kBackward)] +
+         by_kind[static_cast<int>(EventKind::kWeight)] +
          by_kind[static_cast<int>(EventKind::kOptimizer)];
 }
 

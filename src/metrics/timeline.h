@@ -20,8 +20,9 @@ enum class EventKind : int {
   kWait,           // waiting for the other ranks at the step's end (a pipeline drains into it)
   kReduceScatter,  // time blocked in a reduce-scatter
   kAllGather,      // time blocked in an all-gather
+  kWeight,         // weight gradients split from a backward (zero-bubble schedules)
 };
-inline constexpr int kEventKindCount = 10;
+inline constexpr int kEventKindCount = 11;
 const char* event_kind_name(EventKind kind);
 bool is_compute(EventKind kind);
 bool is_communication(EventKind kind);
@@ -39,7 +40,7 @@ struct TimelineEvent {
 struct TimeBreakdown {
   double wall = 0;
   double by_kind[kEventKindCount] = {};
-  double compute() const;        // forward + backward + optimizer
+  double compute() const;        // forward + backward + weight + optimizer
   double communication() const;  // send + recv + every collective (blocked time)
   // Idle waiting for other ranks: pipeline receives and the step-end wait.
   double waiting_for_neighbours() const;

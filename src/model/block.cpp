@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/error.h"
 #include "kernels/attention.h"
 #include "kernels/bf16.h"
 #include "kernels/dropout.h"
@@ -68,7 +69,8 @@ Block::Block(const ModelConfig& config, int block_index, ParameterTable& params,
       fc1_(tp, workspace, linear(w_, dw_, &Weights::fc1_w, &Weights::fc1_b), config.seq_len,
            config.d_model, local_ffn_),
       fc2_(tp, workspace, linear(w_, dw_, &Weights::fc2_w, &Weights::fc2_b), config.seq_len,
-           local_ffn_, config.d_model) {
+           local_ffn_, config.d_model),
+      micro_batch_(micro_batch) {
   if (recompute_full()) {
     if (!ws_.recompute_saved) {
       ws_.recompute_saved = std::make_unique<Saved>();
@@ -192,27 +194,74 @@ void Block::backward(const StepContext& ctx, const MicroBatchView& batch, int sl
   // counter-keyed dropout masks, refills the one saved set.
   if (recompute_full()) forward(ctx, batch, slot, in, nullptr);
   Saved& s = saved_for(slot);
-  backward_mlp(ctx, batch, s, d_out, d_in);    // d_in holds d x_mid after this
-  backward_attention(ctx, batch, s, in, d_in);  // and d in after this
+  backward_mlp(ctx, batch, s, d_out, d_in, nullptr);    // d_in holds d x_mid after this
+  backward_attention(ctx, batch, s, in, d_in, nullptr);  // and d in after this
+}
+
+void Block::allow_split_backward(MemoryTracker& tracker) {
+  // The deferred weight gradients read the fp32 inputs each slot keeps: a
+  // split backward runs with fp32 matmuls and every activation kept
+  // (check_layout refuses zero-bubble schedules with bf16 or recompute).
+  PT_CHECK(!bf16() && config_.recompute == Recompute::kNone,
+           "a split backward needs --precision fp32 and --recompute none");
+  if (!kept_.empty()) return;
+  const size_t full_rows = static_cast<size_t>(micro_batch_) * config_.seq_len;
+  const size_t local_rows = static_cast<size_t>(micro_batch_) * local_seq_;
+  const size_t d = config_.d_model;
+  const auto act = MemoryCategory::kActivations;
+  kept_.resize(saved_.size());
+  for (auto& k : kept_) {
+    k.d_qkv = Buffer<float>(tracker, act, full_rows * 3 * local_width_);
+    k.d_proj = Buffer<float>(tracker, act, local_rows * d);
+    k.d_fc1 = Buffer<float>(tracker, act, full_rows * local_ffn_);
+    k.d_fc2 = Buffer<float>(tracker, act, local_rows * d);
+  }
+}
+
+void Block::backward_input(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                           const float* in, float* d_out, float* d_in) {
+  PT_CHECK(!kept_.empty(), "Block::backward_input before allow_split_backward");
+  Saved& s = saved_[slot];
+  backward_mlp(ctx, batch, s, d_out, d_in, &kept_[slot]);
+  backward_attention(ctx, batch, s, in, d_in, &kept_[slot]);
+}
+
+// The linear layers in backward's order, each from its kept output gradient
+// and its saved input.
+void Block::backward_weight(const StepContext& /*ctx*/, const MicroBatchView& batch, int slot) {
+  PT_CHECK(!kept_.empty(), "Block::backward_weight before allow_split_backward");
+  Saved& s = saved_[slot];
+  Kept& k = kept_[slot];
+  fc2_.backward_weight(k.d_fc2.data(), s.activated.data(), batch.samples);
+  fc1_.backward_weight(k.d_fc1.data(), s.ln2_out.data(), batch.samples);
+  proj_.backward_weight(k.d_proj.data(), s.heads.data(), batch.samples);
+  qkv_.backward_weight(k.d_qkv.data(), s.ln1_out.data(), batch.samples);
 }
 
 // d_out -> dropout -> fc2 (row parallel) -> gelu -> fc1 (column parallel) -> ln2, plus the residual.
 void Block::backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
-                         float* d_out, float* d_in) {
+                         float* d_out, float* d_in, Kept* keep) {
   const int samples = batch.samples, d = config_.d_model;
   const int full_rows = samples * config_.seq_len, local_rows = samples * local_seq_;
   const size_t local_size = static_cast<size_t>(local_rows) * d;
-  float* branch = ws_.branch.data();
+  float* branch = keep != nullptr ? keep->d_fc2.data() : ws_.branch.data();
   std::memcpy(branch, d_out, sizeof(float) * local_size);
   branch_dropout(ctx, DropoutSite::kMlpResidual, batch, branch);
-  if (bf16()) {
+  float* d_hidden = keep != nullptr ? keep->d_fc1.data() : ws_.d_hidden.data();
+  if (keep != nullptr) {
+    fc2_.backward_input(branch, samples, ws_.d_hidden.data());
+  } else if (bf16()) {
     fc2_.backward(branch, s.activated_bf16.data(), samples, ws_.d_hidden.data());
   } else {
     fc2_.backward(branch, s.activated.data(), samples, ws_.d_hidden.data());
   }
   kernels::gelu_backward(ws_.d_hidden.data(), s.hidden.data(),
-                         static_cast<size_t>(full_rows) * local_ffn_, ws_.d_hidden.data());
-  fc1_.backward(ws_.d_hidden.data(), s.ln2_out.data(), samples, ws_.d_normed.data());
+                         static_cast<size_t>(full_rows) * local_ffn_, d_hidden);
+  if (keep != nullptr) {
+    fc1_.backward_input(d_hidden, samples, ws_.d_normed.data());
+  } else {
+    fc1_.backward(d_hidden, s.ln2_out.data(), samples, ws_.d_normed.data());
+  }
   std::memcpy(d_in, d_out, sizeof(float) * local_size);
   kernels::layernorm_backward(ws_.d_normed.data(), s.x_mid.data(), s.ln2_mean.data(),
                               s.ln2_rstd.data(), w_.ln2_w, local_rows, d, d_in, dw_.ln2_w,
@@ -221,13 +270,15 @@ void Block::backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Sa
 
 // d x_mid -> dropout -> proj (row parallel) -> attention -> qkv (column parallel) -> ln1, plus the residual.
 void Block::backward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
-                               const float* in, float* d_in) {
+                               const float* in, float* d_in, Kept* keep) {
   const int samples = batch.samples, d = config_.d_model, seq = config_.seq_len;
   const int local_rows = samples * local_seq_;
-  float* branch = ws_.branch.data();
+  float* branch = keep != nullptr ? keep->d_proj.data() : ws_.branch.data();
   std::memcpy(branch, d_in, sizeof(float) * local_rows * d);
   branch_dropout(ctx, DropoutSite::kAttentionResidual, batch, branch);
-  if (bf16()) {
+  if (keep != nullptr) {
+    proj_.backward_input(branch, samples, ws_.d_attention.data());
+  } else if (bf16()) {
     proj_.backward(branch, s.heads_bf16.data(), samples, ws_.d_attention.data());
   } else {
     proj_.backward(branch, s.heads.data(), samples, ws_.d_attention.data());
@@ -236,10 +287,14 @@ void Block::backward_attention(const StepContext& ctx, const MicroBatchView& bat
                                       tp_.rank() * local_heads_};
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),
                                       DropoutSite::kAttentionProbs, ctx.dropout};
+  float* d_qkv = keep != nullptr ? keep->d_qkv.data() : ws_.d_qkv.data();
   kernels::attention_backward(ws_.d_attention.data(), s.qkv.data(), s.probs.data(), shape,
-                              probs_key, batch.first_sample, ws_.attention.data(),
-                              ws_.d_qkv.data());
-  qkv_.backward(ws_.d_qkv.data(), s.ln1_out.data(), samples, ws_.d_normed.data());
+                              probs_key, batch.first_sample, ws_.attention.data(), d_qkv);
+  if (keep != nullptr) {
+    qkv_.backward_input(d_qkv, samples, ws_.d_normed.data());
+  } else {
+    qkv_.backward(d_qkv, s.ln1_out.data(), samples, ws_.d_normed.data());
+  }
   kernels::layernorm_backward(ws_.d_normed.data(), in, s.ln1_mean.data(), s.ln1_rstd.data(),
                               w_.ln1_w, local_rows, d, d_in, dw_.ln1_w, dw_.ln1_b);
 }

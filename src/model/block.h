@@ -31,6 +31,11 @@ class Block : public Unit {
                float* out) override;
   void backward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                 float* d_out, float* d_in) override;
+  // The split keeps each linear layer's output gradient per slot (kept_).
+  void allow_split_backward(MemoryTracker& tracker) override;
+  void backward_input(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                      const float* in, float* d_out, float* d_in) override;
+  void backward_weight(const StepContext& ctx, const MicroBatchView& batch, int slot) override;
 
   // Bytes saved for backward per slot in the layernorm/dropout regions (what
   // sequence parallelism divides by tp) and in the tensor-parallel regions.
@@ -39,6 +44,14 @@ class Block : public Unit {
 
  private:
   using Saved = BlockActivations;
+  // What backward_input keeps for backward_weight, per slot: the output
+  // gradient of each linear layer (its input is in Saved already).
+  struct Kept {
+    Buffer<float> d_qkv;  // (full rows, 3 D / tp)
+    Buffer<float> d_proj;  // (local rows, D): after the residual dropout
+    Buffer<float> d_fc1;  // (full rows, F D / tp): after GELU's backward
+    Buffer<float> d_fc2;  // (local rows, D): after the residual dropout
+  };
   struct Weights {
     float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc1_w, *fc1_b,
         *fc2_w, *fc2_b;
@@ -50,10 +63,12 @@ class Block : public Unit {
   // The branch's dropout on `data` (local rows, D), rows keyed by global position.
   void branch_dropout(const StepContext& ctx, kernels::DropoutSite site, const MicroBatchView& batch,
                       float* data) const;
+  // keep: null computes the weight gradients now; otherwise only the input
+  // gradient, and the linear layers' output gradients go to *keep.
   void backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s, float* d_out,
-                    float* d_in);
+                    float* d_in, Kept* keep);
   void backward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
-                          const float* in, float* d_in);
+                          const float* in, float* d_in, Kept* keep);
   // The saved set of a slot: under full recompute one set in the workspace
   // serves every slot of every block, refilled by rerunning the block's
   // forward at the start of its backward.
@@ -81,6 +96,8 @@ class Block : public Unit {
   RowParallelLinear fc2_;      // (D, F D / tp)
   std::vector<Saved> saved_;
   int64_t bf16_weights_step_ = -1;  // the optimizer step the bf16 weight copies were made for
+  int micro_batch_;          // samples per micro-batch, for sizing kept_
+  std::vector<Kept> kept_;   // per slot; empty until allow_split_backward
 };
 
 }  // namespace paratrain

@@ -72,13 +72,39 @@ void ModelChunk::forward(const StepContext& ctx, const MicroBatchView& batch, in
 
 void ModelChunk::backward(const StepContext& ctx, const MicroBatchView& batch, int slot,
                           const std::function<void(int)>& after_unit) {
+  walk_backward(ctx, batch, slot, false, after_unit);
+}
+
+void ModelChunk::allow_split_backward(MemoryTracker& tracker) {
+  for (auto& unit : units_) unit->allow_split_backward(tracker);
+}
+
+void ModelChunk::backward_input(const StepContext& ctx, const MicroBatchView& batch, int slot) {
+  walk_backward(ctx, batch, slot, true, {});
+}
+
+void ModelChunk::backward_weight(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                                 const std::function<void(int)>& after_unit) {
+  for (size_t unit_idx = units_.size(); unit_idx-- > 0;) {
+    units_[unit_idx]->backward_weight(ctx, batch, slot);
+    if (after_unit) after_unit(unit_begin_ + static_cast<int>(unit_idx));
+  }
+}
+
+void ModelChunk::walk_backward(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                               bool split, const std::function<void(int)>& after_unit) {
   float* d_out = has_head() ? nullptr : grad_output_.data();
   float* buffers[2] = {grad_ping_.data(), grad_pong_.data()};
   int next = 0;
   for (size_t unit_idx = units_.size(); unit_idx-- > 0;) {
     const bool is_embed = has_embed() && unit_idx == 0;
     float* d_in = is_embed ? nullptr : buffers[next];
-    units_[unit_idx]->backward(ctx, batch, slot, stream_[unit_idx][slot].data(), d_out, d_in);
+    const float* in = stream_[unit_idx][slot].data();
+    if (split) {
+      units_[unit_idx]->backward_input(ctx, batch, slot, in, d_out, d_in);
+    } else {
+      units_[unit_idx]->backward(ctx, batch, slot, in, d_out, d_in);
+    }
     if (after_unit) after_unit(unit_begin_ + static_cast<int>(unit_idx));
     d_out = d_in;
     next ^= 1;

@@ -49,6 +49,15 @@ class ModelChunk {
   // starts its gradient all-reduces there.
   void backward(const StepContext& ctx, const MicroBatchView& batch, int slot,
                 const std::function<void(int)>& after_unit = {});
+  // backward in two halves (Unit::backward_input / backward_weight): the input
+  // gradient (grad_input()) first, the weight gradients later; after_unit then
+  // runs as each unit's weight gradients are done. The slot stays in use until
+  // backward_weight. allow_split_backward allocates what the units keep
+  // between the halves; call it once before the first split backward.
+  void allow_split_backward(MemoryTracker& tracker);
+  void backward_input(const StepContext& ctx, const MicroBatchView& batch, int slot);
+  void backward_weight(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                       const std::function<void(int)>& after_unit = {});
 
   // Where unit `unit_index`'s parameters lie in params(): [begin, end) elements.
   struct ElementRange {
@@ -59,6 +68,10 @@ class ModelChunk {
   Unit& unit(int unit_index) { return *units_[unit_index - unit_begin_]; }
 
  private:
+  // backward's walk over the units, whole (split false) or its input half.
+  void walk_backward(const StepContext& ctx, const MicroBatchView& batch, int slot, bool split,
+                     const std::function<void(int)>& after_unit);
+
   ModelConfig config_;
   int unit_begin_, unit_end_;
   std::unique_ptr<ParameterTable> params_;

@@ -93,9 +93,25 @@ void Head::forward(const StepContext& ctx, const MicroBatchView& batch, int slot
 void Head::backward(const StepContext& /*ctx*/, const MicroBatchView& batch, int slot,
                     const float* in, float* /*d_out*/, float* d_in) {
   Saved& s = saved_[slot];
-  const int d = config_.d_model, local_rows = batch.samples * local_seq_;
   // Column parallel over the vocabulary: each rank's input gradient is a part of the sum.
   lm_head_.backward(s.dlogits.data(), s.normed.data(), batch.samples, ws_.d_normed.data());
+  layernorm_backward(batch, s, in, d_in);
+}
+
+void Head::backward_input(const StepContext& /*ctx*/, const MicroBatchView& batch, int slot,
+                          const float* in, float* /*d_out*/, float* d_in) {
+  Saved& s = saved_[slot];
+  lm_head_.backward_input(s.dlogits.data(), batch.samples, ws_.d_normed.data());
+  layernorm_backward(batch, s, in, d_in);
+}
+
+void Head::backward_weight(const StepContext& /*ctx*/, const MicroBatchView& batch, int slot) {
+  Saved& s = saved_[slot];
+  lm_head_.backward_weight(s.dlogits.data(), s.normed.data(), batch.samples);
+}
+
+void Head::layernorm_backward(const MicroBatchView& batch, Saved& s, const float* in, float* d_in) {
+  const int d = config_.d_model, local_rows = batch.samples * local_seq_;
   std::memset(d_in, 0, sizeof(float) * static_cast<size_t>(local_rows) * d);
   kernels::layernorm_backward(ws_.d_normed.data(), in, s.mean.data(), s.rstd.data(), ln_w_,
                               local_rows, d, d_in, dln_w_, dln_b_);

@@ -24,6 +24,11 @@ class Head : public Unit {
                float* out) override;
   void backward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                 float* d_out, float* d_in) override;
+  // The split needs nothing kept: the slot already holds lm_head's input and
+  // the logits' gradient.
+  void backward_input(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                      const float* in, float* d_out, float* d_in) override;
+  void backward_weight(const StepContext& ctx, const MicroBatchView& batch, int slot) override;
 
   // Sum of per-position losses of the forwards since the last reset (on
   // tensor-parallel rank 0; the other ranks of the group report 0).
@@ -42,6 +47,8 @@ class Head : public Unit {
   };
   double cross_entropy(const StepContext& ctx, const MicroBatchView& batch, float* logits);
   void capture(const MicroBatchView& batch, const float* logits);
+  // ln_f's backward from d normed (in ws_.d_normed) to d_in.
+  void layernorm_backward(const MicroBatchView& batch, Saved& s, const float* in, float* d_in);
 
   ModelConfig config_;
   TensorParallel tp_;

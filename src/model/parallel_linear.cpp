@@ -125,6 +125,17 @@ void ColumnParallelLinear::backward(const float* dy, const float* x_local, int s
   entry_.backward(dx, samples, dx_local);
 }
 
+void ColumnParallelLinear::backward_input(const float* dy, int samples, float* dx_local) {
+  float* dx = entry_.partial_grad(dx_local);
+  kernels::linear_backward_input(dy, w_.weight, samples * seq_len_, in_, out_, dx, false);
+  entry_.backward(dx, samples, dx_local);
+}
+
+void ColumnParallelLinear::backward_weight(const float* dy, const float* x_local, int samples) {
+  const float* x = entry_.forward(x_local, samples);
+  kernels::linear_backward_weight(dy, x, samples * seq_len_, in_, out_, w_.d_weight, w_.d_bias);
+}
+
 RowParallelLinear::RowParallelLinear(const TensorParallel& tp, Workspace& workspace,
                                      LinearWeights weights, int seq_len, int in, int out)
     : exit_(tp, workspace, seq_len, out),
@@ -174,6 +185,17 @@ Bf16Weight::Bf16Weight(MemoryTracker& tracker, const float* weight, size_t count
 
 void Bf16Weight::refresh() {
   if (active()) kernels::round_to_bf16(weight_, copy_.size(), copy_.data());
+}
+
+void RowParallelLinear::backward_input(const float* dy_local, int samples, float* dx) {
+  const float* dy = exit_.backward(dy_local, samples);
+  kernels::linear_backward_input(dy, w_.weight, samples * seq_len_, in_, out_, dx, false);
+}
+
+void RowParallelLinear::backward_weight(const float* dy_local, const float* x, int samples) {
+  bias_gradient(dy_local, static_cast<size_t>(samples) * local_seq_, out_, w_.d_bias);
+  const float* dy = exit_.backward(dy_local, samples);
+  kernels::linear_backward_weight(dy, x, samples * seq_len_, in_, out_, w_.d_weight, nullptr);
 }
 
 }  // namespace paratrain

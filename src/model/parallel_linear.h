@@ -92,6 +92,12 @@ class ColumnParallelLinear {
   void forward(const float* x_local, int samples, float* y);
   // dy (full rows, out), x_local as in forward -> dx_local (local rows, in), overwritten.
   void backward(const float* dy, const float* x_local, int samples, float* dx_local);
+  // backward in two halves (zero-bubble schedules): dx_local now, the weight and
+  // bias gradients later from the same dy and x_local. Under sequence
+  // parallelism backward_weight gathers x again, a collective: every rank of
+  // the group runs it at the same point of its list.
+  void backward_input(const float* dy, int samples, float* dx_local);
+  void backward_weight(const float* dy, const float* x_local, int samples);
 
   // bf16 autocast from now on: the input is rounded to bf16 (the workspace's
   // bf16_input) for each product, the weight read from its bf16 copy.
@@ -118,6 +124,10 @@ class RowParallelLinear {
   void forward(const float* x, int samples, float* y_local);
   // dy_local (local rows, out), x as in forward -> dx (full rows, in), overwritten.
   void backward(const float* dy_local, const float* x, int samples, float* dx);
+  // backward in two halves, as ColumnParallelLinear's (dy gathered again
+  // under sequence parallelism).
+  void backward_input(const float* dy_local, int samples, float* dx);
+  void backward_weight(const float* dy_local, const float* x, int samples);
 
   // bf16 autocast: the input arrives (and is saved by the caller) in bf16.
   void enable_bf16(MemoryTracker& tracker);

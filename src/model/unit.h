@@ -7,6 +7,8 @@
 
 namespace paratrain {
 
+class MemoryTracker;
+
 // What every unit needs to know about the optimizer step being run.
 struct StepContext {
   uint32_t seed = 0;        // run seed: keys the dropout masks
@@ -34,6 +36,22 @@ class Unit {
   // d_in: d loss / d in, overwritten (null for Embed). Parameter gradients accumulate.
   virtual void backward(const StepContext& ctx, const MicroBatchView& batch, int slot,
                         const float* in, float* d_out, float* d_in) = 0;
+
+  // backward in two halves, for schedules that run the weight gradients later
+  // (zero-bubble, parallel/schedule_zero_bubble.h). backward_input computes
+  // d_in, and the gradients that come cheaply with it (layernorms'); it keeps
+  // what the rest needs, so the slot must stay in flight until
+  // backward_weight(slot) accumulates the linear layers' weight and bias
+  // gradients. Together they do what backward does. allow_split_backward
+  // allocates what is kept between the halves, once, before the first step.
+  // A unit that does not split does all its backward in backward_input.
+  virtual void allow_split_backward(MemoryTracker& /*tracker*/) {}
+  virtual void backward_input(const StepContext& ctx, const MicroBatchView& batch, int slot,
+                              const float* in, float* d_out, float* d_in) {
+    backward(ctx, batch, slot, in, d_out, d_in);
+  }
+  virtual void backward_weight(const StepContext& /*ctx*/, const MicroBatchView& /*batch*/,
+                               int /*slot*/) {}
 };
 
 }  // namespace paratrain

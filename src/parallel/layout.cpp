@@ -76,7 +76,7 @@ Layout Layout::from_json(const nlohmann::json& json) {
     try {
       layout.schedule = parse_schedule_kind(schedule);
     } catch (const UsageError&) {
-      throw JsonFieldError("schedule", "'" + schedule + "' is not gpipe, 1f1b or interleaved");
+      throw JsonFieldError("schedule", "'" + schedule + "' is not gpipe, 1f1b, interleaved, zb-h1 or zb-h2");
     }
   }
   layout.virtual_stages = json_int_or(json, "virtual_stages", 1);
@@ -114,11 +114,21 @@ void check_layout(const ModelConfig& model, const Layout& layout, int world_size
   require(layout.model_stages() <= model.n_layers,
           "--pp x --virtual-stages (" + str(layout.model_stages()) +
               ") must not exceed --n-layers (" + str(model.n_layers) + "): every stage needs a block");
+  bool splits_backward = false;  // a W action defers weight gradients
   if (layout.schedule_file.empty()) {
     check_pipeline_shape(layout.schedule, layout.pipeline_shape(model));
+    splits_backward = layout.grid.pp > 1 && (layout.schedule == ScheduleKind::kZbH1 ||
+                                              layout.schedule == ScheduleKind::kZbH2);
   } else {
-    load_schedule_file(layout.schedule_file, layout.pipeline_shape(model));  // validates it
+    // validates it
+    for (const RankSchedule& list : load_schedule_file(layout.schedule_file, layout.pipeline_shape(model))) {
+      for (const Action& action : list) splits_backward |= action.kind == ActionKind::kWeight;
+    }
   }
+  // The deferred weight gradients read fp32 inputs kept per micro-batch.
+  require(!splits_backward || (model.precision == Precision::kFp32 && model.recompute == Recompute::kNone),
+          "a schedule with weight-gradient (W) actions (zb-h1, zb-h2) runs with --precision fp32 and "
+          "--recompute none only");
   if (layout.virtual_stages > 1 && layout.partition.empty()) {
     // Megatron's rule: each pipeline rank's blocks split evenly into its chunks.
     require(model.n_layers % layout.grid.pp == 0 &&

@@ -13,7 +13,8 @@ struct KindName {
 // Longest names first, so parsing never takes "F" for the start of a word.
 constexpr KindName kKindNames[] = {{ActionKind::kSendF, "SEND_F"}, {ActionKind::kRecvF, "RECV_F"},
                                    {ActionKind::kSendB, "SEND_B"}, {ActionKind::kRecvB, "RECV_B"},
-                                   {ActionKind::kForward, "F"},    {ActionKind::kBackward, "B"}};
+                                   {ActionKind::kForward, "F"},    {ActionKind::kBackward, "B"},
+                                   {ActionKind::kWeight, "W"}};
 
 const char* kind_name(ActionKind kind) {
   for (const KindName& entry : kKindNames) {
@@ -50,7 +51,8 @@ bool operator==(const Action& left, const Action& right) {
 }
 
 bool is_compute(ActionKind kind) {
-  return kind == ActionKind::kForward || kind == ActionKind::kBackward;
+  return kind == ActionKind::kForward || kind == ActionKind::kBackward ||
+         kind == ActionKind::kWeight;
 }
 
 bool is_send(ActionKind kind) { return kind == ActionKind::kSendF || kind == ActionKind::kSendB; }
@@ -69,6 +71,8 @@ ActionKind compute_kind_of(ActionKind kind) {
     case ActionKind::kSendB:
     case ActionKind::kRecvB:
       return ActionKind::kBackward;
+    case ActionKind::kWeight:
+      return ActionKind::kWeight;
   }
   return ActionKind::kForward;
 }
@@ -89,6 +93,16 @@ int rank_of_model_stage(const PipelineShape& shape, int model_stage) {
 
 int chunk_of_model_stage(const PipelineShape& shape, int model_stage) {
   return model_stage / shape.stages;
+}
+
+bool has_weight_action(const RankSchedule& schedule, int micro_batch, int chunk) {
+  for (const Action& action : schedule) {
+    if (action.kind == ActionKind::kWeight && action.micro_batch == micro_batch &&
+        action.chunk == chunk) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string action_text(const Action& action) {

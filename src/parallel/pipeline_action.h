@@ -4,7 +4,10 @@
 //
 // Text form, PyTorch pipelining's notation with local chunks and explicit peers:
 //   1F3            forward of micro-batch 1 on the rank's chunk 3
-//   0B2            backward of micro-batch 0 on chunk 2
+//   0B2            backward of micro-batch 0 on chunk 2: the input gradient, and the
+//                  weight gradients too unless the list also holds 0W2
+//   0W2            weight gradients of micro-batch 0 on chunk 2, split from 0B2 and run
+//                  later (zero-bubble schedules); after 0B2, on the same rank
 //   1SEND_F3@r2c0  send chunk 3's activation of micro-batch 1 to rank 2's chunk 0
 //   1RECV_F3@r0c2  receive chunk 3's input activation of micro-batch 1 from rank 0's chunk 2
 //   0SEND_B3@r0c2  send chunk 3's input gradient of micro-batch 0 to rank 0's chunk 2
@@ -17,8 +20,9 @@
 
 namespace paratrain {
 
-enum class ActionKind : uint8_t { kForward, kBackward, kSendF, kRecvF, kSendB, kRecvB };
-constexpr int kActionKindCount = 6;
+// kWeight is last so that the text of every other kind keeps its number.
+enum class ActionKind : uint8_t { kForward, kBackward, kSendF, kRecvF, kSendB, kRecvB, kWeight };
+constexpr int kActionKindCount = 7;
 
 struct Action {
   ActionKind kind;
@@ -33,7 +37,7 @@ bool is_compute(ActionKind kind);
 bool is_send(ActionKind kind);
 bool is_receive(ActionKind kind);
 // The compute action a transfer belongs to: kForward for SEND_F / RECV_F,
-// kBackward for SEND_B / RECV_B; a compute kind is its own.
+// kBackward for SEND_B / RECV_B; a compute kind (kWeight included) is its own.
 ActionKind compute_kind_of(ActionKind kind);
 
 // The send on rank `receiver_rank`'s peer that a receive waits for.
@@ -53,6 +57,10 @@ using RankSchedule = std::vector<Action>;
 int model_stage(const PipelineShape& shape, int rank, int chunk);
 int rank_of_model_stage(const PipelineShape& shape, int model_stage);
 int chunk_of_model_stage(const PipelineShape& shape, int model_stage);
+
+// True when `schedule` holds a kWeight for (micro_batch, chunk): its backward
+// then computes the input gradient only.
+bool has_weight_action(const RankSchedule& schedule, int micro_batch, int chunk);
 
 std::string action_text(const Action& action);
 std::string schedule_text(const RankSchedule& schedule);  // actions separated by spaces

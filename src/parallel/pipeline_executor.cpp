@@ -44,7 +44,15 @@ PipelineExecutor::PipelineExecutor(std::vector<ModelChunk*> chunks, const Pipeli
   }
   for (int action_idx = 0; action_idx < static_cast<int>(schedule_.size()); ++action_idx) {
     const Action& action = schedule_[action_idx];
-    if (action.kind == ActionKind::kBackward) states_[action.chunk].last_backward = action_idx;
+    ChunkState& state = states_[action.chunk];
+    if (action.kind == ActionKind::kBackward) state.last_gradient = action_idx;
+    if (action.kind != ActionKind::kWeight) continue;
+    state.last_gradient = action_idx;
+    if (state.split.empty()) {
+      state.split.assign(shape.micro_batches, false);
+      state.chunk->allow_split_backward(tracker);
+    }
+    state.split[action.micro_batch] = true;
   }
 }
 
@@ -87,7 +95,11 @@ void PipelineExecutor::run_action(const StepContext& ctx, int action_idx, const 
       return;
     case ActionKind::kBackward:
       backward(ctx, action, batch_of(action.micro_batch),
-               action_idx == states_[action.chunk].last_backward, on_final_gradient);
+               action_idx == states_[action.chunk].last_gradient, on_final_gradient);
+      return;
+    case ActionKind::kWeight:
+      weight_gradient(ctx, action, batch_of(action.micro_batch),
+                      action_idx == states_[action.chunk].last_gradient, on_final_gradient);
       return;
     case ActionKind::kSendB:
       send_gradient(ctx, action);
@@ -152,17 +164,43 @@ void PipelineExecutor::backward(const StepContext& ctx, const Action& action,
   ChunkState& state = states_[action.chunk];
   const int slot = state.slot_of[action.micro_batch];
   PT_CHECK(slot >= 0, "backward of a micro-batch that was not forwarded");
+  const bool split = !state.split.empty() && state.split[action.micro_batch];
   {
     ScopedEvent event(timeline_, EventKind::kBackward, ctx.step, action.micro_batch, action.chunk);
     std::function<void(int)> after_unit;
     if (final_gradient && on_final_gradient) {
       after_unit = [&](int unit) { on_final_gradient(action.chunk, unit); };
     }
-    state.chunk->backward(ctx, batch, slot, after_unit);
+    if (split) {
+      state.chunk->backward_input(ctx, batch, slot);
+    } else {
+      state.chunk->backward(ctx, batch, slot, after_unit);
+    }
   }
   state.backward_slot = slot;
-  state.slot_of[action.micro_batch] = -1;
-  state.free_slots.push_back(slot);
+  if (!split) release_slot(state, action.micro_batch);  // a split one keeps it until its W
+}
+
+void PipelineExecutor::release_slot(ChunkState& state, int micro_batch) {
+  state.free_slots.push_back(state.slot_of[micro_batch]);
+  state.slot_of[micro_batch] = -1;
+}
+
+void PipelineExecutor::weight_gradient(const StepContext& ctx, const Action& action,
+                                       const MicroBatchView& batch, bool final_gradient,
+                                       const OnFinalGradient& on_final_gradient) {
+  ChunkState& state = states_[action.chunk];
+  const int slot = state.slot_of[action.micro_batch];
+  PT_CHECK(slot >= 0, "weight gradient of a micro-batch that is not in flight");
+  {
+    ScopedEvent event(timeline_, EventKind::kWeight, ctx.step, action.micro_batch, action.chunk);
+    std::function<void(int)> after_unit;
+    if (final_gradient && on_final_gradient) {
+      after_unit = [&](int unit) { on_final_gradient(action.chunk, unit); };
+    }
+    state.chunk->backward_weight(ctx, batch, slot, after_unit);
+  }
+  release_slot(state, action.micro_batch);
 }
 
 // The chunk's input gradient (grad_input) is overwritten by its next

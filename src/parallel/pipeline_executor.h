@@ -1,6 +1,7 @@
 #pragma once
 // Runs one rank's lowered list of pipeline actions (DESIGN.md principle 3,
-// schedule_lowering.h): forwards and backwards on its chunks, blocking
+// schedule_lowering.h): forwards, backwards and split-off weight gradients
+// (W, zero-bubble schedules) on its chunks, blocking
 // receives and non-blocking sends to the peers the list names. It knows no
 // rule of who talks to whom; the validator has checked the list.
 #include <functional>
@@ -35,7 +36,9 @@ class PipelineExecutor {
   struct ChunkState {
     ModelChunk* chunk = nullptr;
     int model_stage = 0;
-    int last_backward = -1;    // index in the schedule of the chunk's last backward
+    // Index in the schedule of the chunk's last backward or W: its gradients are final there.
+    int last_gradient = -1;
+    std::vector<bool> split;   // micro-batch -> a W computes its weight gradients
     int backward_slot = -1;    // slot of the chunk's latest backward: its gradient to send
     std::vector<int> slot_of;  // micro-batch -> slot, -1 when not in flight
     std::vector<int> free_slots;
@@ -52,6 +55,10 @@ class PipelineExecutor {
   void backward(const StepContext& ctx, const Action& action, const MicroBatchView& batch,
                 bool final_gradient, const OnFinalGradient& on_final_gradient);
   void send_gradient(const StepContext& ctx, const Action& action);
+  void weight_gradient(const StepContext& ctx, const Action& action, const MicroBatchView& batch,
+                       bool final_gradient, const OnFinalGradient& on_final_gradient);
+  // Gives the micro-batch's activation slot back.
+  static void release_slot(ChunkState& state, int micro_batch);
   void wait_for_sends(const StepContext& ctx);
   // The micro-batch's activation slot on the chunk, taken from the free ones if it has none.
   int take_slot(ChunkState& state, int micro_batch);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "parallel/schedule_zero_bubble.h"
 
 namespace paratrain {
 
@@ -10,7 +11,10 @@ ScheduleKind parse_schedule_kind(const std::string& text) {
   if (text == "gpipe") return ScheduleKind::kGPipe;
   if (text == "1f1b") return ScheduleKind::kOneFOneB;
   if (text == "interleaved") return ScheduleKind::kInterleaved;
-  throw UsageError("--schedule must be gpipe, 1f1b or interleaved (got '" + text + "')");
+  if (text == "zb-h1") return ScheduleKind::kZbH1;
+  if (text == "zb-h2") return ScheduleKind::kZbH2;
+  throw UsageError("--schedule must be gpipe, 1f1b, interleaved, zb-h1 or zb-h2 (got '" + text +
+                   "')");
 }
 
 const char* schedule_kind_name(ScheduleKind kind) {
@@ -21,6 +25,10 @@ const char* schedule_kind_name(ScheduleKind kind) {
       return "1f1b";
     case ScheduleKind::kInterleaved:
       return "interleaved";
+    case ScheduleKind::kZbH1:
+      return "zb-h1";
+    case ScheduleKind::kZbH2:
+      return "zb-h2";
   }
   return "unknown";
 }
@@ -126,6 +134,9 @@ int warmup_of(ScheduleKind kind, const PipelineShape& shape, int rank) {
       return one_f_one_b_warmup(shape.stages, rank, shape.micro_batches);
     case ScheduleKind::kInterleaved:
       return interleaved_warmup(shape, rank);
+    case ScheduleKind::kZbH1:
+    case ScheduleKind::kZbH2:
+      break;  // not warm-up / steady / cool-down lists
   }
   return 0;
 }
@@ -137,6 +148,10 @@ std::vector<RankSchedule> generate_schedule(ScheduleKind kind, const PipelineSha
   std::vector<RankSchedule> schedules;
   schedules.reserve(shape.stages);
   for (int rank = 0; rank < shape.stages; ++rank) {
+    if (kind == ScheduleKind::kZbH1 || kind == ScheduleKind::kZbH2) {
+      schedules.push_back(zero_bubble_rank_schedule(shape, rank, kind == ScheduleKind::kZbH1 ? 1 : 2));
+      continue;
+    }
     schedules.push_back(warmup_steady_cooldown(shape, warmup_of(kind, shape, rank)));
   }
   return schedules;

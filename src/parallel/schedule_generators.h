@@ -1,6 +1,6 @@
 #pragma once
-// The schedules paratrain generates: GPipe, 1F1B and Megatron's interleaved
-// 1F1B, as compute-only lists (one per pipeline rank); lower_schedule
+// The schedules paratrain generates: GPipe, 1F1B, Megatron's interleaved
+// 1F1B and the zero-bubble ZB-H1 and ZB-H2 (schedule_zero_bubble.h), as compute-only lists (one per pipeline rank); lower_schedule
 // (schedule_lowering.h) adds the sends and receives.
 #include <string>
 #include <vector>
@@ -9,16 +9,16 @@
 
 namespace paratrain {
 
-enum class ScheduleKind { kGPipe, kOneFOneB, kInterleaved };
+enum class ScheduleKind { kGPipe, kOneFOneB, kInterleaved, kZbH1, kZbH2 };
 
-// "gpipe" | "1f1b" | "interleaved"; anything else is a UsageError naming --schedule.
+// "gpipe" | "1f1b" | "interleaved" | "zb-h1" | "zb-h2"; anything else is a UsageError naming --schedule.
 ScheduleKind parse_schedule_kind(const std::string& text);
 const char* schedule_kind_name(ScheduleKind kind);
 
 // Throws UsageError naming the flag when p, m or v is below 1.
 void check_pipeline_counts(const PipelineShape& shape);
 // Throws UsageError naming the flag and the rule: p, m, v >= 1; interleaved
-// needs v >= 2 and m a multiple of p; gpipe and 1f1b need v == 1.
+// needs v >= 2 and m a multiple of p; the others need v == 1.
 void check_pipeline_shape(ScheduleKind kind, const PipelineShape& shape);
 
 // One compute-only list per pipeline rank (index = rank). Checks the shape first.

@@ -39,12 +39,14 @@ std::optional<Peer> expected_peer(const PipelineShape& shape, int rank, const Ac
 }
 
 std::optional<Action> input_transfer(const PipelineShape& shape, int rank, const Action& compute) {
+  if (compute.kind == ActionKind::kWeight) return std::nullopt;  // uses what its B kept
   const ActionKind kind =
       compute.kind == ActionKind::kForward ? ActionKind::kRecvF : ActionKind::kRecvB;
   return transfer(kind, compute, input_peer(shape, rank, compute.chunk, compute.kind));
 }
 
 std::optional<Action> output_transfer(const PipelineShape& shape, int rank, const Action& compute) {
+  if (compute.kind == ActionKind::kWeight) return std::nullopt;  // its result stays on the rank
   const ActionKind kind =
       compute.kind == ActionKind::kForward ? ActionKind::kSendF : ActionKind::kSendB;
   return transfer(kind, compute, output_peer(shape, rank, compute.chunk, compute.kind));

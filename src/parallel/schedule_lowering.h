@@ -31,7 +31,8 @@ std::optional<Peer> output_peer(const PipelineShape& shape, int rank, int chunk,
 std::optional<Peer> expected_peer(const PipelineShape& shape, int rank, const Action& transfer);
 
 // The transfer that carries `compute`'s input in (receive) or its result out
-// (send), or nullopt when the stage has no such peer.
+// (send), or nullopt when the stage has no such peer (and always for kWeight,
+// which neither receives nor sends).
 std::optional<Action> input_transfer(const PipelineShape& shape, int rank, const Action& compute);
 std::optional<Action> output_transfer(const PipelineShape& shape, int rank, const Action& compute);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
+#include <utility>
 
 #include "core/error.h"
 
@@ -18,8 +20,33 @@ SendKey key_of(int sender_rank, const Action& send) {
           send.peer_chunk};
 }
 
+// The (micro-batch, chunk) pairs whose backward a kWeight splits, on one rank.
+using SplitBackwards = std::set<std::pair<int, int>>;
+
+SplitBackwards split_backwards(const RankSchedule& schedule) {
+  SplitBackwards split;
+  for (const Action& action : schedule) {
+    if (action.kind == ActionKind::kWeight) split.insert({action.micro_batch, action.chunk});
+  }
+  return split;
+}
+
+double uniform_compute_cost(const ReplayCosts& costs, const Action& action,
+                            const SplitBackwards& split) {
+  switch (action.kind) {
+    case ActionKind::kForward:
+      return costs.forward;
+    case ActionKind::kWeight:
+      return costs.weight;
+    default:
+      return split.count({action.micro_batch, action.chunk}) != 0 ? costs.backward - costs.weight
+                                                                  : costs.backward;
+  }
+}
+
 struct ReplayState {
   Replay replay;
+  std::vector<SplitBackwards> split;  // (p) per rank
   std::vector<size_t> cursor;         // (p) next position in each rank's list
   std::map<SendKey, double> sent_at;  // when each send has run
 };
@@ -45,9 +72,8 @@ bool advance_rank(ReplayState& state, const RankSchedule& schedule, int rank,
     } else if (is_send(action.kind)) {
       state.sent_at[key_of(rank, action)] = free_at;
     } else {
-      const double cost = costs.per_action                        ? costs.per_action(rank, action)
-                          : action.kind == ActionKind::kForward ? costs.forward
-                                                                : costs.backward;
+      const double cost = costs.per_action ? costs.per_action(rank, action)
+                                           : uniform_compute_cost(costs, action, state.split[rank]);
       if (observer) observer(rank, action, free_at, free_at + cost);
       free_at += cost;
       state.replay.busy[rank] += cost;
@@ -72,6 +98,7 @@ Replay replay_lowered(const std::vector<RankSchedule>& lowered, const PipelineSh
   state.cursor.assign(shape.stages, 0);
   state.replay.free_at.assign(shape.stages, 0.0);
   state.replay.busy.assign(shape.stages, 0.0);
+  for (const RankSchedule& schedule : lowered) state.split.push_back(split_backwards(schedule));
   bool progressed = true;
   while (progressed) {
     progressed = false;

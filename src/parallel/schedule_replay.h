@@ -13,16 +13,23 @@ namespace paratrain {
 
 // Seconds one action takes on `rank`: a compute action its work, a receive
 // from another rank the transfer it waits for after the matching send ran
-// (a send itself is asked nothing: it never waits).
+// (a send itself is asked nothing: it never waits). A kBackward's work is the
+// whole backward (input and weight gradients) unless the rank's list also
+// holds a kWeight for the same micro-batch and chunk (has_weight_action,
+// pipeline_action.h): then it is the input gradient only, and the kWeight
+// is asked for the weight gradients.
 using ActionCost = std::function<double(int rank, const Action& action)>;
 
 struct ReplayCosts {
   double forward = 0;   // one forward of one model stage
-  double backward = 0;  // one backward of one model stage
+  double backward = 0;  // one whole backward (input and weight gradients) of one model stage
   double comm = 0;      // a transfer between two ranks (zero within a rank)
-  // When set, replaces the three uniform costs above (measured or modelled
-  // per-action costs: a stage may be slower than another).
+  // When set, replaces the uniform costs (measured or modelled per-action
+  // costs: a stage may be slower than another).
   ActionCost per_action;
+  // The part of `backward` that a split-off kWeight takes; its kBackward then
+  // costs backward - weight. Unused by lists without kWeight.
+  double weight = 0;
 };
 
 // A receive that can never complete: its rank is stuck there.

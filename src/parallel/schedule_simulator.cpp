@@ -22,13 +22,18 @@ int peak_in_flight(const RankSchedule& schedule, int chunk) {
 }
 
 int peak_in_flight_total(const RankSchedule& schedule) {
+  std::set<std::pair<int, int>> split;  // (micro-batch, chunk) whose W frees the activations
+  for (const Action& action : schedule) {
+    if (action.kind == ActionKind::kWeight) split.insert({action.micro_batch, action.chunk});
+  }
   std::set<std::pair<int, int>> in_flight;  // (micro-batch, chunk) holding activations
   size_t peak = 0;
   for (const Action& action : schedule) {
     const std::pair<int, int> key{action.micro_batch, action.chunk};
     if (action.kind == ActionKind::kForward || action.kind == ActionKind::kRecvF) {
       in_flight.insert(key);
-    } else if (action.kind == ActionKind::kBackward) {
+    } else if (action.kind == ActionKind::kWeight ||
+               (action.kind == ActionKind::kBackward && split.count(key) == 0)) {
       in_flight.erase(key);
     }
     peak = std::max(peak, in_flight.size());
@@ -63,13 +68,22 @@ SimulatedRun simulate_with(const std::vector<RankSchedule>& schedules, const Pip
 SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
                                const PipelineShape& shape, double forward_cost,
                                double backward_cost, double comm_cost) {
-  return simulate_with(schedules, shape, {forward_cost, backward_cost, comm_cost, {}});
+  return simulate_with(schedules, shape, {forward_cost, backward_cost, comm_cost, {}, 0.0});
+}
+
+SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
+                               const PipelineShape& shape, double forward_cost,
+                               double input_gradient_cost, double weight_gradient_cost,
+                               double comm_cost) {
+  return simulate_with(schedules, shape,
+                       {forward_cost, input_gradient_cost + weight_gradient_cost, comm_cost, {},
+                        weight_gradient_cost});
 }
 
 SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
                                const PipelineShape& shape, const ActionCost& cost) {
   PT_CHECK(static_cast<bool>(cost), "simulate_schedule needs a cost function");
-  return simulate_with(schedules, shape, {0, 0, 0, cost});
+  return simulate_with(schedules, shape, {0, 0, 0, cost, 0.0});
 }
 
 }  // namespace paratrain

@@ -10,7 +10,8 @@ namespace paratrain {
 
 // Largest number of micro-batches whose activations `chunk` holds at once
 // (resp. summed over all chunks of the rank): held from the receive of the
-// input (or the forward, where nothing is received) to the backward.
+// input (or the forward, where nothing is received) to the backward, or to
+// the weight-gradient action (W) when the list splits that backward.
 int peak_in_flight(const RankSchedule& schedule, int chunk);
 int peak_in_flight_total(const RankSchedule& schedule);
 
@@ -28,6 +29,15 @@ struct SimulatedRun {
 SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
                                const PipelineShape& shape, double forward_cost,
                                double backward_cost, double comm_cost);
+
+// The same for lists that split backwards (zero-bubble schedules): a whole
+// backward costs input_gradient_cost + weight_gradient_cost; where a kWeight
+// splits it, the kBackward costs input_gradient_cost and the kWeight
+// weight_gradient_cost.
+SimulatedRun simulate_schedule(const std::vector<RankSchedule>& schedules,
+                               const PipelineShape& shape, double forward_cost,
+                               double input_gradient_cost, double weight_gradient_cost,
+                               double comm_cost);
 
 // The same with a cost per action and rank (ActionCost, schedule_replay.h):
 // stages of unequal work, measured or modelled times.

@@ -127,6 +127,8 @@ class RankListCheck {
                " before that backward uses it";
       case ActionKind::kRecvF:
         return "";
+      case ActionKind::kWeight:
+        return backwarded ? "" : "comes before its backward " + action_text(backward);
     }
     return "";
   }

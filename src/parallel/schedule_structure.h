@@ -4,7 +4,8 @@
 // lowered before they run) or lowered (with every send and receive).
 //
 // Compute-only: every (micro-batch, chunk) forwarded once and backwarded
-// once on each rank, each backward after its own forward.
+// once on each rank, each backward after its own forward; a weight-gradient
+// action (W) is optional, at most once, and after its own backward.
 // Lowered, in addition: every transfer lowering would insert is there once,
 // names the peer schedule_lowering.h gives it, and sits where the executor
 // can run it: a forward or backward after the receive of its input, a send

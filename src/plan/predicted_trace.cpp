@@ -12,6 +12,8 @@ EventKind event_kind_of(ActionKind kind) {
       return EventKind::kForward;
     case ActionKind::kBackward:
       return EventKind::kBackward;
+    case ActionKind::kWeight:
+      return EventKind::kWeight;
     case ActionKind::kRecvF:
     case ActionKind::kRecvB:
       return EventKind::kRecv;

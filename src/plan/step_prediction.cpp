@@ -22,6 +22,7 @@ struct ChunkCost {
 struct PipelineCosts {
   std::vector<std::vector<ChunkCost>> chunks;  // (pp, v)
   std::vector<double> receive_s;               // (pp) one activation from a neighbour stage
+  bool split_backward = false;                 // the lists hold W actions: B is the input gradient only
 };
 
 int world_rank_of_stage(const GridShape& grid, int pp_rank) { return rank_of(grid, {0, pp_rank, 0}); }
@@ -62,6 +63,9 @@ PipelineCosts pipeline_costs(const PlanTarget& target) {
     costs.receive_s.push_back(
         point_to_point_seconds(group_link(target.cluster, {world_rank, neighbour}), bytes));
   }
+  for (const RankSchedule& list : pipeline_schedules(layout.schedule, layout.schedule_file, shape)) {
+    for (const Action& action : list) costs.split_backward |= action.kind == ActionKind::kWeight;
+  }
   return costs;
 }
 
@@ -71,10 +75,10 @@ ActionCost cost_of(std::shared_ptr<const PipelineCosts> costs) {
     switch (action.kind) {
       case ActionKind::kForward:
         return chunk.forward.total();
-      case ActionKind::kBackward:
-        return chunk.backward.total();
-      // A zero-bubble weight-gradient action (W), when ActionKind has it:
-      // chunk.backward.weight_gradient; B is then backward.total() less it.
+      case ActionKind::kBackward:  // with W actions in the lists, B is the input gradient only
+        return chunk.backward.total() - (costs->split_backward ? chunk.backward.weight_gradient : 0.0);
+      case ActionKind::kWeight:
+        return chunk.backward.weight_gradient;
       case ActionKind::kRecvF:
       case ActionKind::kRecvB:
         return costs->receive_s[rank];

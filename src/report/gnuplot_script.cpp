@@ -48,6 +48,8 @@ const char* activity_color(EventKind kind) {
       return "#4e79a7";
     case EventKind::kBackward:
       return "#59a14f";
+    case EventKind::kWeight:
+      return "#9c755f";  // brown: apart from the input gradient's green
     case EventKind::kOptimizer:
       return "#b07aa1";
     case EventKind::kSend:

@@ -1,5 +1,7 @@
-// GPipe against 1F1B, one measured step of each, drawn from their traces.
+// GPipe against 1F1B, and ZB-H1 where a run has its trace: one measured step
+// of each, drawn from their traces.
 #include <stdexcept>
+#include <string>
 
 #include "report/run_selection.h"
 #include "report/summary_figures.h"
@@ -50,11 +52,16 @@ std::string panel_title(const MeasuredRun& run, const StepTimeline& timeline) {
 FigurePlan timeline_figure(const Results& results) {
   FigurePlan plan;
   plan.stem = "pipeline_timeline";
-  plan.heading = "Pipeline timeline: GPipe against 1F1B";
-  TimelineFigure figure{plan.heading, {}};
   const auto [gpipe, one_f_one_b] = traced_pair(results);
+  // ZB-H1 is optional (older results have none): of 1F1B's shape when it can be.
+  const MeasuredRun* zb_h1 = first_traced(results, ScheduleKind::kZbH1, one_f_one_b);
+  if (zb_h1 == nullptr) zb_h1 = first_traced(results, ScheduleKind::kZbH1, nullptr);
+  plan.heading = std::string("Pipeline timeline: GPipe against 1F1B") + (zb_h1 ? " and ZB-H1" : "");
+  TimelineFigure figure{plan.heading, {}};
   std::string problems;
-  for (const auto& [run, name] : {std::pair{gpipe, "GPipe"}, std::pair{one_f_one_b, "1F1B"}}) {
+  for (const auto& [run, name] : {std::pair{gpipe, "GPipe"}, std::pair{one_f_one_b, "1F1B"},
+                                  std::pair{zb_h1, "ZB-H1"}}) {
+    if (run == nullptr && std::string(name) == "ZB-H1") continue;
     if (run == nullptr) {
       problems += std::string(problems.empty() ? "" : "; ") + "no " + name + " run has a trace";
       continue;

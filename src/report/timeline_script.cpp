@@ -45,7 +45,8 @@ PanelData panel_data(const StepTimeline& timeline, double axis_span_ms) {
   }
   std::string labels;
   for (const TraceBox& box : timeline.boxes) {
-    const bool compute = box.kind == EventKind::kForward || box.kind == EventKind::kBackward;
+    const bool compute = box.kind == EventKind::kForward || box.kind == EventKind::kBackward ||
+                         box.kind == EventKind::kWeight;
     if (!compute || box.micro_batch < 0 || box.end_ms - box.start_ms < axis_span_ms / 70) continue;
     labels += fixed((box.start_ms + box.end_ms) / 2, 6) + " " + std::to_string(box.rank) + " " +
               std::to_string(box.micro_batch) + "\n";

@@ -39,7 +39,7 @@ Strategy make_strategy(int dp, int pp, ScheduleKind schedule, int virtual_stages
 bool parse_part(const std::string& part, Strategy& strategy) {
   static const std::regex dp(R"(^dp([1-9][0-9]*)(-zero1)?$)");
   static const std::regex tp(R"(^tp([1-9][0-9]*)(-sp)?$)");
-  static const std::regex pp(R"(^pp([1-9][0-9]*)-(gpipe|1f1b|interleaved)(?:-v([1-9][0-9]*))?$)");
+  static const std::regex pp(R"(^pp([1-9][0-9]*)-(gpipe|1f1b|interleaved|zb-h1|zb-h2)(?:-v([1-9][0-9]*))?$)");
   std::smatch match;
   if (std::regex_match(part, match, dp)) {
     strategy.grid.dp = std::stoi(match[1]);

@@ -47,6 +47,13 @@ SweepSpec study_spec(bool full, int ranks, int repeats) {
   }
   if (repeats > 0) spec.repeats = repeats;
   spec.strategies = default_strategies(ranks, spec.base.n_layers, spec.base.n_heads);
+  // The zero-bubble schedules beside 1F1B (issue 11): the study measures their
+  // bubble against 1F1B's at each micro-batch size.
+  if (ranks >= 2) {
+    for (const char* schedule : {"zb-h1", "zb-h2"}) {
+      spec.strategies.push_back(parse_strategy("pp" + std::to_string(ranks) + "-" + schedule));
+    }
+  }
   return spec;
 }
 

@@ -154,7 +154,7 @@ TEST(RefusedLayouts, OneLineAndExitTwo) {
       {2, "--pp 2 --schedule interleaved --virtual-stages 3", "must not exceed --n-layers (4)"},
       {2, "--pp 2 --schedule interleaved --virtual-stages 2 --micro-batch 8", "multiple of --pp"},
       {2, "--pp 2 --virtual-stages 2", "--virtual-stages needs --schedule interleaved"},
-      {2, "--pp 2 --schedule zigzag", "--schedule must be gpipe, 1f1b or interleaved"},
+      {2, "--pp 2 --schedule zigzag", "--schedule must be gpipe, 1f1b, interleaved, zb-h1 or zb-h2"},
       {2, "--pp 2 --partition 1,1", "--partition must add up to --n-layers (4)"},
       {2, "--tp 2 --n-heads 1", "--n-heads (1) must be divisible by --tp (2)"},
       {2, "--tp 2 --vocab-size 63", "--vocab-size (63) must be divisible by --tp (2)"},

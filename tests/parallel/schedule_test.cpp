@@ -91,7 +91,7 @@ TEST(ScheduleKind, ParsesAndNamesEachKind) {
 
 TEST(ScheduleKind, RefusesUnknownNameWithFlag) {
   EXPECT_EQ(usage_error_of([] { parse_schedule_kind("x"); }),
-            "--schedule must be gpipe, 1f1b or interleaved (got 'x')");
+            "--schedule must be gpipe, 1f1b, interleaved, zb-h1 or zb-h2 (got 'x')");
   EXPECT_NE(usage_error_of([] { parse_schedule_kind("GPipe"); }), "(no UsageError)");
 }
 
