@@ -9,7 +9,8 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # Only the targets the selected tests need (not the multi-rank test binaries).
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DPARATRAIN_SANITIZE=ON
 cmake --build build-asan -j "$(nproc)" --target paratrain core_test kernels_test io_test model_test \
-  cli_test layout_test comm_test parallel_test parts_test report_test record_test host_sweep_test
+  cli_test layout_test comm_test parallel_test parts_test report_test record_test host_sweep_test \
+  bf16_kernels_test plan_test
 echo "test-sanitized.sh: build took $((SECONDS - start)) s"
 # Leak checking is off: MPI and OpenMP keep their allocations until exit.
 export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1

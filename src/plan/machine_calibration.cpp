@@ -1,5 +1,7 @@
 #include "plan/machine_calibration.h"
 
+#include "kernels/gemm_bf16.h"
+
 #include <algorithm>
 #include <thread>
 #include <vector>
@@ -33,13 +35,27 @@ double median_seconds(Run&& run, double budget_s) {
   return times[times.size() / 2];
 }
 
-double gemm_rate(int m, int n, int k, double budget_s) {
+// The GEMM the run's precision uses: fp32, or bf16 inputs with fp32
+// output (native or emulated, whichever kernels::gemm_bf16 runs here).
+double gemm_rate(Precision precision, int m, int n, int k, double budget_s) {
   std::vector<float> a(static_cast<size_t>(m) * k, 0.5f), b(static_cast<size_t>(k) * n, 0.25f),
       c(static_cast<size_t>(m) * n, 0.0f);
+  std::vector<kernels::Bf16> a16, b16;
+  if (precision == Precision::kBf16) {
+    a16.resize(a.size());
+    b16.resize(b.size());
+    kernels::round_to_bf16(a.data(), a.size(), a16.data());
+    kernels::round_to_bf16(b.data(), b.size(), b16.data());
+  }
   const double seconds = median_seconds(
       [&] {
-        kernels::gemm(kernels::Trans::kNo, kernels::Trans::kNo, m, n, k, 1.0f, a.data(), k, b.data(), n,
-                      0.0f, c.data(), n);
+        if (precision == Precision::kBf16) {
+          kernels::gemm_bf16(kernels::Trans::kNo, kernels::Trans::kNo, m, n, k, 1.0f, a16.data(), k,
+                             b16.data(), n, 0.0f, c.data(), n);
+        } else {
+          kernels::gemm(kernels::Trans::kNo, kernels::Trans::kNo, m, n, k, 1.0f, a.data(), k, b.data(),
+                        n, 0.0f, c.data(), n);
+        }
       },
       budget_s);
   return 2.0 * m * n * static_cast<double>(k) / seconds;
@@ -111,10 +127,12 @@ DeviceDescription measure_device(CalibrationDepth depth) {
   device.name = std::string("one CPU core (") + kernels::gemm_library() + ", 1 thread)";
   const std::vector<int> rows = full ? std::vector<int>{128, 512, 2048, 8192} : std::vector<int>{256, 1024};
   const std::vector<int> sides = full ? std::vector<int>{64, 256, 1024} : std::vector<int>{128, 512};
-  auto& rates = device.gemm_rates[static_cast<int>(Precision::kFp32)];
-  for (int m : rows) {
-    for (int n : sides) {
-      for (int k : sides) rates.push_back({m, n, k, gemm_rate(m, n, k, budget)});
+  for (Precision precision : {Precision::kFp32, Precision::kBf16}) {
+    auto& rates = device.gemm_rates[static_cast<int>(precision)];
+    for (int m : rows) {
+      for (int n : sides) {
+        for (int k : sides) rates.push_back({m, n, k, gemm_rate(precision, m, n, k, budget)});
+      }
     }
   }
   for (int seq_len : full ? std::vector<int>{64, 128, 256, 512} : std::vector<int>{64, 256}) {
@@ -123,7 +141,9 @@ DeviceDescription measure_device(CalibrationDepth depth) {
   device.vector_bytes_per_s = vector_rates(budget);
   device.memory_bandwidth_bytes_per_s =
       *std::max_element(device.vector_bytes_per_s.begin(), device.vector_bytes_per_s.end());
-  device.peak_flops_per_s[static_cast<int>(Precision::kFp32)] = peak_flops_per_s(device, Precision::kFp32);
+  for (Precision precision : {Precision::kFp32, Precision::kBf16}) {
+    device.peak_flops_per_s[static_cast<int>(precision)] = peak_flops_per_s(device, precision);
+  }
   device.memory_bytes = static_cast<double>(available_memory().bytes) / cores_of_this_machine();
   return device;
 }
