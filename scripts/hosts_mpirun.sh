@@ -11,7 +11,11 @@
 #   mpirun within seconds, not the kernel's default of hours;
 # - bind-to none: each host's daemon believes it owns every core; binding
 #   would pin the ranks of all hosts onto the same cores;
-# - startup timeout: a daemon that never reports in fails the job instead of hanging it.
+# - startup timeout: a daemon that never reports in fails the job instead of hanging it;
+# - all-reduce by recursive doubling (PARATRAIN_HOSTS_ALLREDUCE=auto leaves Open MPI's
+#   choice): over shaped TCP links Open MPI's default choice and its ring measured 47-50%
+#   of the rate set (one direction at a time), recursive doubling 89-95% in most runs
+#   (bench/hosts_bandwidth.sh, 2 hosts at 100mbit).
 hosts_mpirun_flags() {
   local hostfile=$1
   local subnet="${SUBNET}.0/24"
@@ -21,6 +25,11 @@ hosts_mpirun_flags() {
     --mca mpi_yield_when_idle 1
     --mca oob_tcp_keepalive_time 3 --mca oob_tcp_keepalive_intvl 2 --mca oob_tcp_keepalive_probes 3
     --bind-to none --mca orte_startup_timeout 60)
+  case ${PARATRAIN_HOSTS_ALLREDUCE:-recursive_doubling} in
+    recursive_doubling)
+      flags+=(--mca coll_tuned_use_dynamic_rules 1 --mca coll_tuned_allreduce_algorithm 3) ;;
+    auto) ;;
+  esac
   [[ $(id -u) -eq 0 ]] && flags+=(--allow-run-as-root)
   printf '%s\n' "${flags[@]}"
 }
@@ -98,6 +107,8 @@ say_what_failed() {
 
 cmd_mpirun() {
   local count ranks
+  [[ ${PARATRAIN_HOSTS_ALLREDUCE:-recursive_doubling} =~ ^(recursive_doubling|auto)$ ]] ||
+    die "PARATRAIN_HOSTS_ALLREDUCE must be recursive_doubling or auto"
   count=$(host_count)
   ranks=$(ranks_in "$@")
   [[ $ranks =~ ^[0-9]+$ ]] && ((ranks >= 1)) || die "mpirun needs -np K (K >= 1)"

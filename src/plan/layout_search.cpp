@@ -25,7 +25,11 @@ std::vector<int> divisors(int value) {
 // Schedules (and their virtual stages) worth trying for pp stages.
 std::vector<std::pair<ScheduleKind, int>> schedule_choices(int pp) {
   if (pp == 1) return {{ScheduleKind::kOneFOneB, 1}};
-  return {{ScheduleKind::kGPipe, 1}, {ScheduleKind::kOneFOneB, 1}, {ScheduleKind::kInterleaved, 2}};
+  return {{ScheduleKind::kGPipe, 1},
+          {ScheduleKind::kOneFOneB, 1},
+          {ScheduleKind::kInterleaved, 2},
+          {ScheduleKind::kZbH1, 1},
+          {ScheduleKind::kZbH2, 1}};
 }
 
 bool accepted(const ModelConfig& model, const Layout& layout) {
