@@ -55,32 +55,9 @@ const TrainedWeights& sequential_bf16() {
 // elements beyond 1e-4, worst 0.002; the losses agree to 1e-5 relative.
 void expect_bf16_equivalent(const TrainedWeights& run, const std::string& name) {
   const TrainedWeights& reference = sequential_bf16();
-  ASSERT_EQ(run.losses.size(), reference.losses.size()) << name;
-  for (size_t step = 0; step < reference.losses.size(); ++step) {
-    EXPECT_NEAR(run.losses[step], reference.losses[step], 1e-4 * reference.losses[step])
-        << name << " step " << step;
-  }
-  const SafetensorsFile expected = SafetensorsFile::read(reference.params_path);
-  const SafetensorsFile actual = SafetensorsFile::read(run.params_path);
   const double per_step = testing::kTinyLr / 256.0;  // lr 2^-8
-  const double threshold = 5 * per_step * double(reference.losses.size());
-  size_t elements = 0, off = 0;
-  double worst = 0;
-  for (const auto& tensor : expected.names()) {
-    const auto shape = expected.record(tensor).shape;
-    const auto want = expected.f32(tensor, shape);
-    const auto got = actual.f32(tensor, shape);
-    for (size_t idx = 0; idx < want.size(); ++idx) {
-      const double diff = std::fabs(double(got[idx]) - want[idx]);
-      worst = std::fmax(worst, diff);
-      off += diff > threshold;
-      ++elements;
-    }
-  }
-  EXPECT_GT(elements, 50000u);
-  EXPECT_LE(worst, 2 * testing::kTinyLr * double(reference.losses.size())) << name;
-  EXPECT_LT(double(off) / elements, 1e-3) << name << ": " << off << " of " << elements
-                                          << " elements differ by > " << threshold;
+  testing::expect_equivalent_training(run, reference, name,
+                                      {1e-4, 5 * per_step * double(reference.losses.size())});
 }
 
 // Bit for bit: the same losses and the same weights.
