@@ -14,6 +14,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "../cli/run_command.h"
 #include "../tiny_model.h"
@@ -172,7 +173,14 @@ TEST(HostsScript, DownLeavesNoNamespaceLinkOrProcess) {
   const CommandResult started =
       run_command("ip netns exec " + own.netns(1) + " sleep 600 >/dev/null 2>&1 & echo $!");
   const std::string sleeper = started.output.substr(0, started.output.find('\n'));
-  ASSERT_NE(run_command("ip netns pids " + own.netns(1)).output.find(sleeper), std::string::npos);
+  // `ip netns exec` enters the namespace after the fork returns its pid, so
+  // wait (bounded) until the namespace lists it.
+  bool listed = false;
+  for (int attempt = 0; attempt < 100 && !listed; ++attempt) {
+    listed = run_command("ip netns pids " + own.netns(1)).output.find(sleeper) != std::string::npos;
+    if (!listed) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(listed) << "process " << sleeper << " never appeared in " << own.netns(1);
   const CommandResult down = own.script("down");
   EXPECT_EQ(down.exit_code, 0) << down.output;
   const std::string names = run_command("ip netns list; ip -o link show").output;
