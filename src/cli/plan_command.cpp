@@ -35,6 +35,7 @@ nlohmann::json planned_json(const PlannedLayout& planned) {
   }
   return {{"layout", planned.label},
           {"layout_fields", nlohmann::json::parse(planned.layout.to_json())},
+          {"recompute", recompute_name(planned.recompute)},
           {"fits", planned.fits},
           {"step_s", prediction.step_s},
           {"tokens_per_s", prediction.tokens_per_s},
@@ -49,7 +50,7 @@ void print_table(const std::vector<PlannedLayout>& planned, int top, const Clust
               cluster.devices_per_node, planned.size(),
               static_cast<size_t>(std::count_if(planned.begin(), planned.end(),
                                                 [](const PlannedLayout& entry) { return entry.fits; })));
-  std::printf("%4s  %-34s %12s %12s %10s %6s %7s %7s %10s  %s\n", "#", "layout", "tokens/s", "tok/s/dev",
+  std::printf("%4s  %-46s %12s %12s %10s %6s %7s %7s %10s  %s\n", "#", "layout", "tokens/s", "tok/s/dev",
               "step ms", "MFU", "bubble", "comm", "peak GiB", "fits");
   int shown = 0;
   for (const PlannedLayout& entry : planned) {
@@ -60,7 +61,7 @@ void print_table(const std::vector<PlannedLayout>& planned, int top, const Clust
       bubble = std::max(bubble, stage.bubble);
       comm = std::max(comm, stage.exposed_comm);
     }
-    std::printf("%4d  %-34s %12.0f %12.0f %10.2f %6.3f %7.3f %7.3f %10.3f  %s\n", shown, entry.label.c_str(),
+    std::printf("%4d  %-46s %12.0f %12.0f %10.2f %6.3f %7.3f %7.3f %10.3f  %s\n", shown, entry.label.c_str(),
                 prediction.tokens_per_s, prediction.tokens_per_s_per_device, prediction.step_s * 1e3,
                 prediction.mfu, bubble, comm, gib(static_cast<double>(prediction.peak_bytes)),
                 entry.fits ? "yes" : "NO (memory)");
@@ -112,7 +113,10 @@ class PlanCommand : public LocalCommand {
  private:
   int explain(const PlanSetting& setting) {
     check_output_path(trace_path_, "--trace");
-    const Layout layout = parse_layout_label(explain_, options_.model);
+    // A "+recompute-<mode>" suffix (as the table prints it) sets the mode.
+    const auto [layout_text, recompute] = split_recompute_label(explain_);
+    if (recompute != Recompute::kNone) options_.model.recompute = recompute;
+    const Layout layout = parse_layout_label(layout_text, options_.model);
     if (layout.grid.world() != ranks_) {
       throw UsageError("--explain " + explain_ + " needs " + std::to_string(layout.grid.world()) +
                        " ranks, not --ranks " + std::to_string(ranks_));
@@ -120,7 +124,8 @@ class PlanCommand : public LocalCommand {
     const PlanTarget target{options_, layout, setting.precision, setting.cluster};
     const StepPrediction prediction = predict_step(target);
     write_predicted_trace(trace_path_, target, prediction);
-    PlannedLayout entry{layout, layout_label(layout, options_.model), prediction, true};
+    PlannedLayout entry{layout, options_.model.recompute,
+                        planned_label(layout, options_.model, options_.model.recompute), prediction, true};
     const double memory = setting.memory_per_device > 0 ? setting.memory_per_device
                                                         : setting.cluster.device.memory_bytes;
     entry.fits = static_cast<double>(prediction.peak_bytes) <= memory;

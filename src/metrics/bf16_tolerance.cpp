@@ -8,7 +8,7 @@ double bf16_norm_allowance(int rounded_matmuls) {
   return rounded_matmuls * 2.0 * kBf16UnitRoundoff;
 }
 
-int bf16_logit_matmuls(int n_layers) { return 4 * n_layers + 1; }
+int bf16_logit_matmuls(int n_layers) { return 6 * n_layers + 1; }
 int bf16_grad_matmuls(int n_layers) { return 2 * bf16_logit_matmuls(n_layers); }
 
 Tolerance widen_for_bf16(const Tolerance& file, double allowance, double rms) {

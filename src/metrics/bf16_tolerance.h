@@ -9,8 +9,9 @@
 // a value that passes through n rounded matmuls collects at most n such
 // errors (added linearly: the worst case, not a random walk). So an element
 // may differ by n * 2u * rms(tensor) beyond the file's own fp32 tolerance:
-//   logits: n = 4 L + 1 (qkv, proj, fc1, fc2 of each block, then lm_head);
-//   gradients: n = 2 (4 L + 1) (the forward to the loss and back again);
+//   logits: n = 6 L + 1 (qkv, q k^T, att v, proj, fc1, fc2 of each block,
+//     then lm_head);
+//   gradients: n = 2 (6 L + 1) (the forward to the loss and back again);
 //   loss: cross-entropy's gradient has L1 norm <= 2 per row, so the loss
 //     moves by at most 2 * max |logit error|: 2 * (logits' allowance);
 //   step1: AdamW's first update is lr * g / (|g| + eps), within lr of zero, so it
@@ -25,7 +26,7 @@ inline constexpr double kBf16UnitRoundoff = 1.0 / 256.0;  // 2^-8
 
 // n * 2u: the norm-wise relative allowance of a value behind n rounded matmuls.
 double bf16_norm_allowance(int rounded_matmuls);
-// Rounded matmuls on the way to the logits (4 L + 1) and to a gradient (twice that).
+// Rounded matmuls on the way to the logits (6 L + 1) and to a gradient (twice that).
 int bf16_logit_matmuls(int n_layers);
 int bf16_grad_matmuls(int n_layers);
 

@@ -20,6 +20,11 @@ void add_into(const float* a, const float* b, size_t count, float* out) {
   for (size_t idx = 0; idx < count; ++idx) out[idx] = a[idx] + b[idx];
 }
 
+// values rounded to bf16 and held as floats: what a bf16 matmul input would be.
+void round_to_bf16_in_place(float* values, size_t count) {
+  for (size_t idx = 0; idx < count; ++idx) values[idx] = kernels::to_float(kernels::to_bf16(values[idx]));
+}
+
 size_t bytes_of(std::initializer_list<const Buffer<float>*> buffers) {
   size_t total = 0;
   for (const auto* buffer : buffers) total += buffer->size() * sizeof(float);
@@ -165,8 +170,11 @@ void Block::forward(const StepContext& ctx, const MicroBatchView& batch, int slo
   kernels::layernorm_forward(in, w_.ln1_w, w_.ln1_b, local_rows, d, s.ln1_out.data(),
                              s.ln1_mean.data(), s.ln1_rstd.data());
   qkv_.forward(s.ln1_out.data(), samples, s.qkv.data());
+  // q, k and v feed nothing but attention's products: under bf16 they are
+  // rounded once, here, and kept so (a recompute rounds the same values again).
+  if (bf16()) round_to_bf16_in_place(s.qkv.data(), s.qkv.size());
   const kernels::AttentionShape shape{samples, seq, local_heads_, config_.head_dim(),
-                                      tp_.rank() * local_heads_};
+                                      tp_.rank() * local_heads_, bf16()};
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),
                                       DropoutSite::kAttentionProbs, ctx.dropout};
   // Under bf16 the fp32 attention output goes to scratch (d_attention is
@@ -283,8 +291,10 @@ void Block::backward_attention(const StepContext& ctx, const MicroBatchView& bat
   } else {
     proj_.backward(branch, s.heads.data(), samples, ws_.d_attention.data());
   }
+  // The gradient of attention's output feeds only its two products' backward.
+  if (bf16()) round_to_bf16_in_place(ws_.d_attention.data(), static_cast<size_t>(samples) * seq * local_width_);
   const kernels::AttentionShape shape{samples, seq, local_heads_, config_.head_dim(),
-                                      tp_.rank() * local_heads_};
+                                      tp_.rank() * local_heads_, bf16()};
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),
                                       DropoutSite::kAttentionProbs, ctx.dropout};
   float* d_qkv = keep != nullptr ? keep->d_qkv.data() : ws_.d_qkv.data();

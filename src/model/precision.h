@@ -7,10 +7,10 @@ namespace paratrain {
 
 // kBf16: mixed precision as PyTorch's CPU autocast defines it. The linear
 // layers' matmuls take bf16 inputs (activations and weights) and accumulate
-// and output in fp32; layernorm, softmax, GELU, dropout, cross-entropy and
-// the residual adds stay fp32, and so do the master weights, the gradients
-// and AdamW's state. The attention core's two products (q k^T, att v) stay
-// fp32 here (kernels/attention.h).
+// and output in fp32, and so do the attention core's two products (q k^T,
+// att v: kernels/attention.h); layernorm, softmax, GELU, dropout,
+// cross-entropy and the residual adds stay fp32, and so do the master
+// weights, the gradients and AdamW's state.
 enum class Precision { kFp32, kBf16 };
 
 // kSelective (Megatron-LM): attention's softmax and its dropout are

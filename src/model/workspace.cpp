@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kernels/attention.h"
+
 namespace paratrain {
 
 Workspace::Workspace(MemoryTracker& tracker, const ModelConfig& config, int micro_batch,
@@ -15,8 +17,10 @@ Workspace::Workspace(MemoryTracker& tracker, const ModelConfig& config, int micr
   d_attention = Buffer<float>(tracker, category, full_rows * d / parts);
   d_qkv = Buffer<float>(tracker, category, full_rows * 3 * d / parts);
   d_hidden = Buffer<float>(tracker, category, full_rows * config.ffn_width() / parts);
-  // Selective recompute: a third (T, T) for the recomputed softmax.
-  const size_t attention_planes = config.recompute == Recompute::kSelective ? 3 : 2;
+  // Selective recompute: a (T, T) for the recomputed softmax; bf16: one for
+  // the rounded copy of att.
+  const size_t attention_planes = static_cast<size_t>(kernels::attention_scratch_planes(
+      config.recompute != Recompute::kSelective, config.precision == Precision::kBf16));
   attention = Buffer<float>(tracker, category, attention_planes * seq * seq);
   row_stats = Buffer<float>(tracker, category, 3 * full_rows);
   if (config.precision == Precision::kBf16) {

@@ -23,7 +23,7 @@ struct Workspace {
   Buffer<float> d_attention;     // (full rows, D / tp): d loss / d merged attention heads
   Buffer<float> d_qkv;           // (full rows, 3 D / tp)
   Buffer<float> d_hidden;        // (full rows, F D / tp)
-  Buffer<float> attention;       // (2, T, T), (3, T, T) under selective recompute: attention kernels' scratch
+  Buffer<float> attention;       // attention_scratch_planes (T, T): attention kernels' scratch
   Buffer<float> row_stats;       // (3, full rows): vocabulary-parallel cross-entropy
   // Sequence parallelism only (model/parallel_linear.h's region boundaries):
   Buffer<float> sequence_gathered;  // (full rows, D): a local-region tensor gathered over the sequence

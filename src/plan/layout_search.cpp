@@ -14,6 +14,25 @@ std::string layout_label(const Layout& layout, const ModelConfig& model) {
 
 namespace {
 
+constexpr const char* kRecomputeSuffix = "+recompute-";
+
+}  // namespace
+
+std::string planned_label(const Layout& layout, const ModelConfig& model, Recompute recompute) {
+  std::string label = layout_label(layout, model);
+  if (recompute != Recompute::kNone) label += std::string(kRecomputeSuffix) + recompute_name(recompute);
+  return label;
+}
+
+std::pair<std::string, Recompute> split_recompute_label(const std::string& label) {
+  const size_t at = label.rfind(kRecomputeSuffix);
+  if (at == std::string::npos) return {label, Recompute::kNone};
+  const std::string mode = label.substr(at + std::string(kRecomputeSuffix).size());
+  return {label.substr(0, at), parse_recompute(mode, "the layout's recompute suffix")};
+}
+
+namespace {
+
 std::vector<int> divisors(int value) {
   std::vector<int> found;
   for (int candidate = 1; candidate <= value; ++candidate) {
@@ -77,13 +96,18 @@ std::vector<PlannedLayout> plan_layouts(const PlanRequest& request) {
                                                       : request.cluster.device.memory_bytes;
   std::vector<PlannedLayout> planned;
   for (const Layout& layout : enumerate_layouts(request.options.model, request.ranks)) {
-    PlanTarget target{request.options, layout, request.precision, request.cluster};
-    PlannedLayout entry;
-    entry.layout = layout;
-    entry.label = layout_label(layout, request.options.model);
-    entry.prediction = predict_step(target, plan_stage_memory(request.options, layout));
-    entry.fits = static_cast<double>(entry.prediction.peak_bytes) <= memory;
-    planned.push_back(std::move(entry));
+    for (Recompute recompute : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
+      PlanTarget target{request.options, layout, request.precision, request.cluster};
+      target.options.model.recompute = recompute;
+      if (!accepted(target.options.model, layout)) continue;  // zero-bubble needs none
+      PlannedLayout entry;
+      entry.layout = layout;
+      entry.recompute = recompute;
+      entry.label = planned_label(layout, target.options.model, recompute);
+      entry.prediction = predict_step(target, plan_stage_memory(target.options, layout));
+      entry.fits = static_cast<double>(entry.prediction.peak_bytes) <= memory;
+      planned.push_back(std::move(entry));
+    }
   }
   std::stable_sort(planned.begin(), planned.end(), [](const PlannedLayout& a, const PlannedLayout& b) {
     if (a.fits != b.fits) return a.fits;

@@ -2,8 +2,10 @@
 // Every valid layout of a model on N ranks, each predicted (step_prediction.h),
 // those that do not fit memory marked, best first.
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "model/precision.h"
 #include "plan/step_prediction.h"
 
 namespace paratrain {
@@ -18,21 +20,30 @@ struct PlanRequest {
 
 struct PlannedLayout {
   Layout layout;
-  std::string label;  // layout_label()
+  Recompute recompute = Recompute::kNone;  // the model's --recompute this entry was planned with
+  std::string label;  // layout_label(), "+recompute-<mode>" when recompute is not none
   StepPrediction prediction;
   bool fits = true;   // the largest rank's planned peak fits memory_per_device
 };
 
 // "<strategy name>/mb<micro-batch size>", e.g. "dp2xpp2-1f1b/mb4" (record/strategy_name.h).
 std::string layout_label(const Layout& layout, const ModelConfig& model);
+// layout_label() with "+recompute-selective" or "+recompute-full" appended
+// when recompute is not none; split_recompute_label() undoes the suffix.
+std::string planned_label(const Layout& layout, const ModelConfig& model, Recompute recompute);
+// The label without its recompute suffix, and the mode (none without one).
+std::pair<std::string, Recompute> split_recompute_label(const std::string& label);
 
 // dp x tp x pp = ranks; for pp > 1 GPipe, 1F1B and interleaved (v = 2);
 // every micro-batch size dividing the replica's batch; sequence parallelism
 // with tp > 1; ZeRO-1 with dp > 1. Only those check_layout accepts.
-// (Precision is the request's; recompute joins here once the runtime has it.)
+// (Precision is the request's; plan_layouts adds recompute.)
 std::vector<Layout> enumerate_layouts(const ModelConfig& model, int ranks);
 
-// Predicted, fitting ones first, each group by predicted tokens/s, best first.
+// Every enumerated layout under each --recompute mode the layout accepts
+// (none, selective, full; the request model's own mode is not a filter:
+// recompute is one of the choices the planner makes), predicted, fitting
+// ones first, each group by predicted tokens/s, best first.
 std::vector<PlannedLayout> plan_layouts(const PlanRequest& request);
 
 // The best fitting layout's line for a refusal ("the best layout that fits

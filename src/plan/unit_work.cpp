@@ -36,6 +36,25 @@ void add_region_exchange(UnitWork& work, const ShardShape& shard, double activat
   }
 }
 
+// What --recompute adds to a block's backward (model/block.cpp): selective
+// recomputes each head's scores and softmax from the saved q and k (the
+// q k^T half of the forward's attention FLOPs); full runs the block's
+// forward again from its kept input, collectives included (block_work is
+// declared in the header).
+void add_recompute(UnitWork& work, const ModelConfig& model, const ShardShape& shard,
+                   double forward_attention_flops) {
+  if (model.recompute == Recompute::kSelective) {
+    work.attention_flops += forward_attention_flops / 2;
+  } else if (model.recompute == Recompute::kFull) {
+    const UnitWork forward = block_work(model, shard, Pass::kForward);
+    work.gemms.insert(work.gemms.end(), forward.gemms.begin(), forward.gemms.end());
+    work.attention_flops += forward.attention_flops;
+    for (int idx = 0; idx < kVectorKernelCount; ++idx) work.vector_bytes[idx] += forward.vector_bytes[idx];
+    work.tp_collectives.insert(work.tp_collectives.end(), forward.tp_collectives.begin(),
+                               forward.tp_collectives.end());
+  }
+}
+
 }  // namespace
 
 UnitWork embed_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
@@ -80,6 +99,7 @@ UnitWork block_work(const ModelConfig& model, const ShardShape& shard, Pass pass
   const double activation_bytes = static_cast<double>(tokens) * d * kFloat;
   add_region_exchange(work, shard, activation_bytes);  // attention: g forward, f backward
   add_region_exchange(work, shard, activation_bytes);  // MLP
+  if (pass == Pass::kBackward) add_recompute(work, model, shard, per_direction);
   return work;
 }
 

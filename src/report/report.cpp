@@ -8,6 +8,7 @@
 #include "report/gnuplot_runner.h"
 #include "report/host_runs.h"
 #include "report/markdown_report.h"
+#include "report/numerics_report.h"
 #include "report/observations.h"
 #include "report/prediction_report.h"
 #include "report/results.h"
@@ -43,6 +44,11 @@ std::vector<FigurePlan> plan_figures(const Results& results) {
   plans.push_back(timeline_figure(results));
   plans.push_back(bubble_figure(results));
   plans.push_back(mfu_figure(results));
+  // Only when a point varies precision or recompute: other results keep their figure count.
+  if (!numerics_pairs(results).empty()) {
+    plans.push_back(numerics_throughput_figure(results));
+    plans.push_back(numerics_memory_figure(results));
+  }
   // Only when the sweep ran across hosts: local results keep their figure count.
   if (!results.host_runs.empty()) plans.push_back(link_rate_figure(results));
   // Only when records carry the planner's predictions: older results keep their figure count.

@@ -4,6 +4,7 @@
 
 #include "report/host_runs.h"
 #include "report/noise.h"
+#include "report/numerics_report.h"
 #include "report/observations.h"
 #include "report/run_selection.h"
 #include "report/summary_figures.h"
@@ -99,6 +100,7 @@ ObservationSection bubble_against_model(const Results& results) {
 std::vector<ObservationSection> observations(const Results& results) {
   std::vector<ObservationSection> sections{throughput_winners(results), efficiency_drops(results),
                                            memory_and_mfu(results), bubble_against_model(results)};
+  if (!numerics_pairs(results).empty()) sections.push_back(numerics_bought(results));
   if (!results.host_runs.empty()) sections.push_back(link_rate_observations(results));
   return sections;
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 namespace paratrain {
@@ -12,6 +13,17 @@ namespace {
 std::string text(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof(buffer), "%.9g", value);
+  return buffer;
+}
+
+// The shortest text that reads back as the same float: "0.1", not the
+// 0.100000001 of its double widening.
+std::string text(float value) {
+  char buffer[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(buffer, sizeof(buffer), "%.*g", digits, static_cast<double>(value));
+    if (std::strtof(buffer, nullptr) == value) break;
+  }
   return buffer;
 }
 

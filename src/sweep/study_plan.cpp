@@ -27,7 +27,8 @@ SweepSpec study_spec(bool full, int ranks, int repeats) {
                  {SweepField::kSeqLen, {64, 128, 256, 512}},
                  {SweepField::kNLayers, {4, 8, 12, 16, 24}},
                  {SweepField::kMicroBatch, {1, 2, 4, 8, 16}},
-                 {SweepField::kPrecision, {0, 1}}};
+                 {SweepField::kPrecision, {0, 1}},
+                 {SweepField::kRecompute, {0, 1, 2}}};
     spec.warmup = 2;
     spec.steps = 5;
     spec.repeats = 3;
@@ -36,8 +37,12 @@ SweepSpec study_spec(bool full, int ranks, int repeats) {
                  {SweepField::kSeqLen, {64, 128, 256}},
                  {SweepField::kNLayers, {2, 4, 8}},
                  {SweepField::kMicroBatch, {1, 2, 4, 8}},
-                 // fp32 (the base, reused) against bf16 autocast, every strategy.
-                 {SweepField::kPrecision, {0, 1}}};
+                 // fp32 (the base, reused) against bf16 autocast, and no
+                 // recompute (the base) against selective and full, every
+                 // strategy (zero-bubble ones skip recompute: their split
+                 // backward keeps what recompute would drop).
+                 {SweepField::kPrecision, {0, 1}},
+                 {SweepField::kRecompute, {0, 1, 2}}};
     // Three repeats of 3 measured steps rather than one run of 5: the
     // spread between jobs is what decides a winner, and a job's steps
     // spread less than jobs do. One warm-up step pays the first touches.

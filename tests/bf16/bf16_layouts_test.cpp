@@ -51,13 +51,21 @@ const TrainedWeights& sequential_bf16() {
 // a weight difference of about lr 2^-8 per step: 5 steps x lr 1e-3 x 2^-8 =
 // 2e-5, and 1e-4 (5x that) bounds all but the rare element whose gradient is
 // ~0, where the update flips sign (2 lr a step, the fp32 rule's worst case).
-// Measured (tiny model, 5 steps): pp2 gpipe 0.027% and tp2 0.043% of the
-// elements beyond 1e-4, worst 0.002; the losses agree to 1e-5 relative.
+// The largest such group is the key rows of every qkv.bias (4 blocks x 32 =
+// 128 of the tiny model's 55,488 elements, 0.23%), whose true gradient is
+// exactly zero (a constant added to every score of a
+// softmax row changes nothing). With attention's products in bf16 their
+// gradient is rounding noise of ~1e-6, above AdamW's eps, so AdamW moves
+// them by about lr a step in a direction the layout's sum order decides. So
+// the share allowed beyond 1e-4 is 0.5%: those 0.23% plus as many again of
+// near-zero gradients elsewhere. Measured (tiny model, 5 steps): pp2 0.22%,
+// tp2 0.40% (0.23 points of it the key biases), worst 0.0044 (< 2 lr x 5
+// steps); the losses agree to 1e-5 relative.
 void expect_bf16_equivalent(const TrainedWeights& run, const std::string& name) {
   const TrainedWeights& reference = sequential_bf16();
   const double per_step = testing::kTinyLr / 256.0;  // lr 2^-8
   testing::expect_equivalent_training(run, reference, name,
-                                      {1e-4, 5 * per_step * double(reference.losses.size())});
+                                      {1e-4, 5 * per_step * double(reference.losses.size()), 5e-3});
 }
 
 // Bit for bit: the same losses and the same weights.
@@ -186,11 +194,9 @@ namespace {
 nlohmann::json peak_bytes(const std::string& flags) {
   const auto result = mpirun(1, "bench " + testing::kTinyModel + " --warmup 0 --steps 1 --peak-gflops 1 " + flags);
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  // stdout and stderr arrive together: the record is the line that is a JSON object.
-  std::istringstream lines(result.output);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.front() == '{') return nlohmann::json::parse(line)["ranks"][0]["peak_bytes"];
-  }
+  // stdout and stderr arrive together: the record is the last line that is a JSON object.
+  const std::string line = testing::last_json_line(result.output);
+  if (!line.empty()) return nlohmann::json::parse(line)["ranks"][0]["peak_bytes"];
   ADD_FAILURE() << "no record in\n" << result.output;
   return nlohmann::json::object();
 }

@@ -106,6 +106,36 @@ TEST(UnitWork, TensorParallelShardsSplitTheFlopsAndAddTheCollectives) {
   EXPECT_EQ(sequence_parallel.tp_collectives.size(), 4u);  // all-gather + reduce-scatter, twice
 }
 
+// --recompute's work lands in backward: selective redoes the q k^T half of
+// the attention, full the whole forward (its collectives too); forward is
+// unchanged.
+TEST(UnitWork, RecomputeAddsItsForwardWorkToBackward) {
+  ModelConfig model;
+  const ShardShape shard{2, 2, false};
+  auto gemm_flops = [](const UnitWork& work) {
+    double sum = 0;
+    for (const GemmWork& gemm : work.gemms) sum += gemm.flops();
+    return sum;
+  };
+  const UnitWork forward = block_work(model, shard, Pass::kForward);
+  const UnitWork none = block_work(model, shard, Pass::kBackward);
+  model.recompute = Recompute::kSelective;
+  const UnitWork selective = block_work(model, shard, Pass::kBackward);
+  EXPECT_DOUBLE_EQ(block_work(model, shard, Pass::kForward).attention_flops, forward.attention_flops);
+  EXPECT_DOUBLE_EQ(selective.attention_flops, none.attention_flops + forward.attention_flops / 2);
+  EXPECT_DOUBLE_EQ(gemm_flops(selective), gemm_flops(none));
+  model.recompute = Recompute::kFull;
+  const UnitWork full = block_work(model, shard, Pass::kBackward);
+  EXPECT_DOUBLE_EQ(gemm_flops(full), gemm_flops(none) + gemm_flops(forward));
+  EXPECT_DOUBLE_EQ(full.attention_flops, none.attention_flops + forward.attention_flops);
+  EXPECT_EQ(full.tp_collectives.size(), none.tp_collectives.size() + forward.tp_collectives.size());
+  // The recomputed GEMMs are forward ones: a zero-bubble W holds none of them.
+  const auto weight = [](const UnitWork& work) {
+    return std::count_if(work.gemms.begin(), work.gemms.end(), [](const GemmWork& g) { return g.weight_gradient; });
+  };
+  EXPECT_EQ(weight(full), weight(none));
+}
+
 // pp = 2, two micro-batches, 1F1B, as lowered by the runtime:
 //   rank 0: F0 F1 . B0 B1      rank 1: F0 B0 F1 B1
 // with each rank's own forward f_r and backward b_r and one transfer c:

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include "../cli/run_command.h"
@@ -28,10 +31,16 @@ void expect_one_line_usage_error(const std::string& arguments, const std::string
   EXPECT_NE(result.output.find(says), std::string::npos) << arguments << "\n" << result.output;
 }
 
+// The last line that is a JSON object or array (stdout and stderr arrive
+// together, and under mpirun a line of stderr may come after the record).
 nlohmann::json last_json_line(const std::string& output) {
-  const size_t end = output.find_last_not_of('\n');
-  const size_t begin = output.rfind('\n', end);
-  return nlohmann::json::parse(output.substr(begin == std::string::npos ? 0 : begin + 1, end + 1));
+  std::istringstream lines(output);
+  std::string found;
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && (line.front() == '{' || line.front() == '[')) found = line;
+  }
+  if (found.empty()) throw std::runtime_error("no JSON line in:\n" + output);
+  return nlohmann::json::parse(found);
 }
 
 }  // namespace
@@ -75,6 +84,49 @@ TEST(PlanCommand, RanksEveryLayoutBestFirstAndMarksWhatDoesNotFit) {
   ASSERT_EQ(table.exit_code, 0) << table.output;
   EXPECT_NE(table.output.find("   1  "), std::string::npos) << table.output;
   EXPECT_EQ(table.output.find("   4  "), std::string::npos) << table.output;
+}
+
+// Recompute is one of the planner's choices: every layout appears under each
+// mode it accepts, a recompute costs time and saves activation memory, and
+// --explain takes the suffix the table prints.
+TEST(PlanCommand, PlansEachLayoutUnderEachRecomputeMode) {
+  const auto result = testing::run_paratrain(kTinyPlan + " --ranks 2 --json --cluster " + kClusters +
+                                             "dgx-a100-80gb.json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::map<std::string, nlohmann::json> by_label;
+  for (const auto& entry : last_json_line(result.output)) by_label[entry["layout"].get<std::string>()] = entry;
+  for (const std::string layout : {"dp2/mb4", "pp2-1f1b/mb2", "tp2/mb4"}) {
+    ASSERT_TRUE(by_label.count(layout)) << layout;
+    const nlohmann::json& none = by_label[layout];
+    EXPECT_EQ(none["recompute"], "none");
+    double previous_speed = none["tokens_per_s"].get<double>();
+    double previous_bytes = none["peak_bytes"].get<double>();
+    for (const std::string mode : {"selective", "full"}) {
+      const std::string label = layout + "+recompute-" + mode;
+      ASSERT_TRUE(by_label.count(label)) << label;
+      const nlohmann::json& entry = by_label[label];
+      EXPECT_EQ(entry["recompute"], mode);
+      EXPECT_LT(entry["tokens_per_s"].get<double>(), previous_speed) << label;
+      EXPECT_LT(entry["peak_bytes"].get<double>(), previous_bytes) << label;
+      previous_speed = entry["tokens_per_s"].get<double>();
+      previous_bytes = entry["peak_bytes"].get<double>();
+    }
+  }
+  // A zero-bubble schedule keeps its backward split, so it has no recompute.
+  EXPECT_TRUE(by_label.count("pp2-zb-h1/mb2"));
+  EXPECT_FALSE(by_label.count("pp2-zb-h1/mb2+recompute-full"));
+
+  const std::string trace = testing::temp_path("plan-recompute-trace.json");
+  const auto explained = testing::run_paratrain(kTinyPlan + " --ranks 2 --explain pp2-1f1b/mb2+recompute-full --trace " +
+                                                trace + " --json --cluster " + kClusters + "dgx-a100-80gb.json");
+  ASSERT_EQ(explained.exit_code, 0) << explained.output;
+  const size_t json_end = explained.output.find('\n');
+  const nlohmann::json one = nlohmann::json::parse(explained.output.substr(0, json_end));
+  EXPECT_EQ(one["layout"], "pp2-1f1b/mb2+recompute-full");
+  EXPECT_DOUBLE_EQ(one["step_s"].get<double>(), by_label["pp2-1f1b/mb2+recompute-full"]["step_s"].get<double>());
+  expect_one_line_usage_error(kTinyPlan + " --ranks 2 --explain dp2/mb4+recompute-half --cluster " + kClusters +
+                                  "dgx-a100-80gb.json",
+                              "recompute");
 }
 
 TEST(PlanCommand, ExplainWritesThePredictedStepAsAChromeTrace) {
@@ -136,7 +188,9 @@ TEST(BenchRecord, CarriesThePredictionAndItsMemoryEqualsTheTrackedPeakOnEveryRan
 TEST(MemoryRefusal, SeqLen40000OnOneRankEndsAtOnceWithOneLine) {
   const auto begin = std::chrono::steady_clock::now();
   // cpu-small at T = 40000: even one sample per micro-batch holds ~200 GiB
-  // of attention probabilities.
+  // of attention probabilities. Whether selective recompute (no saved
+  // probabilities, 3 (T, T) planes of scratch: ~19 GB) fits depends on the
+  // machine's memory, so the line names either that layout or none.
   const auto result = testing::run_paratrain(
       "train --vocab-size 1000 --seq-len 40000 --d-model 256 --n-heads 8 --n-layers 4 --batch-size 16");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
@@ -144,7 +198,10 @@ TEST(MemoryRefusal, SeqLen40000OnOneRankEndsAtOnceWithOneLine) {
   EXPECT_LT(seconds, 2.0) << "the issue asks for under a second; 2 s leaves room for a loaded machine";
   EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
   EXPECT_NE(result.output.find("the run needs"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("no layout of this model on 1 ranks fits"), std::string::npos) << result.output;
+  const bool none_fits = result.output.find("no layout of this model on 1 ranks fits") != std::string::npos;
+  const bool recompute_fits = result.output.find("the best layout that fits on 1 ranks is seq/mb1+recompute-selective") !=
+                              std::string::npos;
+  EXPECT_TRUE(none_fits || recompute_fits) << result.output;
 }
 
 TEST(MemoryRefusal, NamesTheBestLayoutThatFits) {

@@ -11,6 +11,7 @@
 #include "../temp_path.h"
 #include "report/markdown_tables.h"
 #include "report/noise.h"
+#include "report/numerics_report.h"
 #include "report/observations.h"
 #include "report/results.h"
 
@@ -158,6 +159,57 @@ TEST(Repeats, BelowThresholdOnlyBeyondNoise) {
       << text;
   EXPECT_NE(text.find("below 90% at its median but not beyond noise at 8 (85.0%, 76.2%–100.0%)"), std::string::npos)
       << text;
+}
+
+// What bf16 bought: each strategy's precision=1 point against its precision=0
+// point, judged against the noise, with the memory change; and the two figures.
+TEST(Repeats, NumericsAgainstTheBaselineKnowTheNoise) {
+  const std::string path = paratrain::testing::temp_path("numerics.jsonl");
+  {
+    std::ofstream out(path);
+    struct Point {
+      std::string strategy;
+      int dp;
+      double precision;
+      std::vector<double> tokens;
+      int64_t total;
+    };
+    const std::vector<Point> points = {{"seq", 1, 0, {1000, 990, 1010}, 1000},
+                                       {"seq", 1, 1, {800, 790, 810}, 900},
+                                       {"dp2", 2, 0, {1900, 2000, 2100}, 1000},
+                                       {"dp2", 2, 1, {1960, 2060, 2000}, 1100}};
+    for (int repeat = 0; repeat < 3; ++repeat) {
+      for (const Point& point : points) {
+        json record = repeat_record(point.strategy, point.dp, 16, repeat, point.tokens[repeat]);
+        record["sweep"]["varied"] = "precision";
+        record["sweep"]["value"] = point.precision;
+        record["sweep"]["key"] = point.strategy + "|precision=" + std::to_string(int(point.precision)) +
+                                 "|repeat=" + std::to_string(repeat);
+        for (auto& rank : record["ranks"]) rank["peak_bytes"]["total"] = point.total;
+        out << record.dump() << "\n";
+      }
+    }
+  }
+  const Results results = read_results(path);
+  const std::vector<NumericsPair> pairs = numerics_pairs(results);
+  ASSERT_EQ(pairs.size(), 2u);
+  EXPECT_EQ(pairs[0].variant, "bf16");
+  const std::string text = joined(numerics_bought(results));
+  EXPECT_NE(text.find("**bf16** on seq: 0.80× the tokens/s (slower beyond noise)"), std::string::npos) << text;
+  EXPECT_NE(text.find("(−10.0%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("**bf16** on dp2: 1.00× the tokens/s (tied within noise)"), std::string::npos) << text;
+  EXPECT_NE(text.find("(+10.0%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("faster beyond noise for 0 of 2 strategies, slower for 1, tied for 1"), std::string::npos)
+      << text;
+  const FigurePlan speed = numerics_throughput_figure(results);
+  ASSERT_FALSE(speed.skipped());
+  const auto& bars = std::get<BarFigure>(speed.data);
+  EXPECT_EQ(bars.bars, (std::vector<std::string>{"seq fp32", "seq bf16", "dp2 fp32", "dp2 bf16"}));
+  EXPECT_DOUBLE_EQ(bars.values[1][0], 800);
+  EXPECT_DOUBLE_EQ(bars.ranges[1].first, 790);
+  EXPECT_FALSE(numerics_memory_figure(results).skipped());
+  // Results without a precision or recompute axis have no such figure.
+  EXPECT_TRUE(numerics_throughput_figure(read_results(write_results({{"seq", 1, 8, {1000}}}, "plain.jsonl"))).skipped());
 }
 
 }  // namespace paratrain::report

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include "../temp_path.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -11,6 +13,7 @@
 
 #include "../cli/run_command.h"
 #include "core/error.h"
+#include "sweep/launch.h"
 #include "sweep/plan.h"
 #include "sweep/strategy.h"
 
@@ -110,6 +113,23 @@ TEST(SweepPlan, OneFactorPointsWithSkipsAndReusedBase) {
   EXPECT_THROW(plan_sweep(spec), UsageError);  // 32 is not divisible by 3
   spec.grid = {{SweepField::kMicroBatch, {3}}};
   EXPECT_THROW(plan_sweep(spec), UsageError);  // 3 divides no replica batch
+}
+
+// A point's bench command line carries the numbers as given: dropout 0.1, not
+// the 0.100000001 of the float widened to a double.
+TEST(SweepLaunch, BenchArgumentsPrintFloatsShortest) {
+  SweepPoint point;
+  point.model.dropout = 0.1f;
+  point.layout.grid = {1, 1, 1};
+  LaunchSettings settings;
+  settings.binary = "paratrain";
+  const std::vector<std::string> args = bench_arguments(point, settings);
+  const auto flag = std::find(args.begin(), args.end(), "--dropout");
+  ASSERT_NE(flag, args.end());
+  EXPECT_EQ(*(flag + 1), "0.1");
+  point.model.dropout = 0.123456789f;  // needs every digit a float has
+  const std::vector<std::string> precise = bench_arguments(point, settings);
+  EXPECT_EQ(std::strtof(std::find(precise.begin(), precise.end(), "--dropout")[1].c_str(), nullptr), 0.123456789f);
 }
 
 TEST(Sweep, CompletesWithEachPointOnceAndATraceEach) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "kernels/bf16.h"
 #include "kernels/gemm.h"
 
 namespace paratrain::kernels {
@@ -99,7 +100,19 @@ void probs_block(const float* q, const float* k, int qkv_ld, float scale, int ro
   }
 }
 
+// values[0, count) rounded to bf16 and held as floats (exact: every bf16 is a float).
+void round_in_place(float* values, int count) {
+  for (int idx = 0; idx < count; ++idx) values[idx] = to_float(to_bf16(values[idx]));
+}
+
 }  // namespace
+
+int attention_scratch_planes(bool probs_saved, bool bf16_products) {
+  // forward: [att] [recomputed-or-unused]; backward: [dropped] [dscores] [recomputed] [rounded att]
+  const int backward = (probs_saved ? 2 : 3) + (bf16_products ? 1 : 0);
+  const int forward = probs_saved ? 1 : 2;
+  return std::max(forward, backward);
+}
 
 void attention_forward(const float* qkv, const AttentionShape& shape, const DropoutKey& dropout,
                        uint32_t first_sample, float* probs, float* scratch, float* out) {
@@ -118,16 +131,24 @@ void attention_forward(const float* qkv, const AttentionShape& shape, const Drop
               ? scratch + static_cast<size_t>(seq_len) * seq_len
               : probs + (static_cast<size_t>(sample_idx) * shape.heads + head_idx) * seq_len * seq_len;
       float* head_out = out + static_cast<size_t>(sample_idx) * seq_len * width + head_idx * head_dim;
-      // Dropped probabilities go to scratch; without dropout att is probs itself.
-      float* att = dropout.active() ? scratch : head_probs;
+      // Dropped probabilities go to scratch; without dropout att is probs
+      // itself, unless bf16 rounds it for the product (the saved probs stay fp32).
+      const bool copy_att = dropout.active() || shape.bf16_products;
+      float* att = copy_att ? scratch : head_probs;
       for (int row0 = 0; row0 < seq_len; row0 += kQueryBlock) {
         const int row_end = std::min(row0 + kQueryBlock, seq_len);
         float* block_att = att + static_cast<size_t>(row0) * seq_len;
         probs_block(q, k, qkv_ld, scale, row0, row_end, seq_len, head_dim, head_probs);
-        for (int query = row0; query < row_end && dropout.active(); ++query) {
-          dropped_row(head_probs + static_cast<size_t>(query) * seq_len, dropout,
-                      first_sample + sample_idx, shape.head_offset + head_idx, query, row_end,
-                      seq_len, att + static_cast<size_t>(query) * seq_len);
+        for (int query = row0; query < row_end && copy_att; ++query) {
+          float* att_row = att + static_cast<size_t>(query) * seq_len;
+          const float* probs_row = head_probs + static_cast<size_t>(query) * seq_len;
+          if (dropout.active()) {
+            dropped_row(probs_row, dropout, first_sample + sample_idx, shape.head_offset + head_idx,
+                        query, row_end, seq_len, att_row);
+          } else {
+            std::memcpy(att_row, probs_row, sizeof(float) * row_end);
+          }
+          if (shape.bf16_products) round_in_place(att_row, row_end);
         }
         gemm(Trans::kNo, Trans::kNo, row_end - row0, head_dim, row_end, 1.0f, block_att, seq_len, v,
              qkv_ld, 0.0f, head_out + static_cast<size_t>(row0) * width, width);
@@ -178,8 +199,20 @@ void attention_backward(const float* dout, const float* qkv, const float* probs,
         }
         att = dropped;
       }
-      // dv = att^T dout; d att = dout v^T
-      causal_att_transposed_times(att, d_head_out, width, 1.0f, seq_len, head_dim, dv, qkv_ld);
+      // dv = att^T dout (under bf16 from att rounded, as forward's product
+      // took it; ds below needs att unrounded); d att = dout v^T
+      const float* att_for_dv = att;
+      if (shape.bf16_products) {
+        float* rounded = scratch + static_cast<size_t>(probs == nullptr ? 3 : 2) * seq_len * seq_len;
+        for (int query = 0; query < seq_len; ++query) {
+          const size_t row = static_cast<size_t>(query) * seq_len;
+          const int row_end = block_end(query, seq_len);
+          std::memcpy(rounded + row, att + row, sizeof(float) * row_end);
+          round_in_place(rounded + row, row_end);
+        }
+        att_for_dv = rounded;
+      }
+      causal_att_transposed_times(att_for_dv, d_head_out, width, 1.0f, seq_len, head_dim, dv, qkv_ld);
       causal_scores(d_head_out, v, width, qkv_ld, 1.0f, seq_len, head_dim, dscores);
       // Through dropout (mask m, att = m p) and the softmax:
       //   ds = p * (m dp - sum(m dp * p)) = att * dp - p * sum(att * dp),
@@ -198,6 +231,7 @@ void attention_backward(const float* dout, const float* qkv, const float* probs,
         for (int key = 0; key < row_end; ++key) {
           ds_row[key] = att_row[key] * ds_row[key] - p_row[key] * dot;
         }
+        if (shape.bf16_products) round_in_place(ds_row, row_end);  // the input of dq's and dk's products
       }
       // scores = scale q k^T: dq = scale ds k, dk = scale ds^T q
       causal_att_times(dscores, k, qkv_ld, scale, seq_len, head_dim, dq, qkv_ld);
