@@ -6,9 +6,9 @@
 #
 #   bash bench/compare_peer.sh [REPEATS] [OUT.jsonl]
 #
-# ONLY="seq dp2 pp2-gpipe-mb4" runs just those strategies. The peer runs in
-# fp32 and in bf16 autocast (tools "pytorch" and "pytorch-bf16"); paratrain is
-# fp32 only until the precision issue lands.
+# ONLY="seq dp2 pp2-gpipe-mb4" runs just those strategies. Both run in fp32
+# and in bf16 autocast (tools "paratrain", "paratrain-bf16", "pytorch" and
+# "pytorch-bf16"), one after another for each strategy and run.
 #
 # Each run appends one JSON line {"tool", "strategy", "run", "record"} to OUT
 # (default results/compare_peer.jsonl); bench/summarize_peer.py makes the table.
@@ -48,6 +48,8 @@ for run in $(seq 1 "$repeats"); do
     echo "run $run: $name" >&2
     record=$($command --warmup 2 --steps 5 2>/dev/null | tail -n 1)
     append paratrain "$name" "$run" "$record"
+    record=$($command --precision bf16 --warmup 2 --steps 5 2>/dev/null | tail -n 1)
+    append paratrain-bf16 "$name" "$run" "$record"
     if [[ -n "$peer_args" ]]; then
       for precision in fp32 bf16; do
         tool=pytorch; [[ $precision == bf16 ]] && tool=pytorch-bf16

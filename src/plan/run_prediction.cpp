@@ -16,6 +16,10 @@ PredictionRecord predict_run(const PlanTarget& target) {
     record.peak_bytes.push_back(static_cast<int64_t>(plan.total_bytes));
   }
   record.cluster = target.cluster.name;
+  for (const StagePrediction& stage : prediction.stages) {
+    record.stage_busy_s.push_back(stage.busy_s);
+    record.stage_bubble.push_back(stage.bubble);
+  }
   return record;
 }
 

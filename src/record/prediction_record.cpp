@@ -8,8 +8,27 @@ nlohmann::json to_json(const PredictionRecord& prediction) {
   return {{"tokens_per_s", prediction.tokens_per_s},
           {"step_s", prediction.step_s},
           {"peak_bytes", prediction.peak_bytes},
-          {"cluster", prediction.cluster}};
+          {"cluster", prediction.cluster},
+          {"stage_busy_s", prediction.stage_busy_s},
+          {"stage_bubble", prediction.stage_bubble}};
 }
+
+namespace {
+
+// An optional array of numbers (absent: empty).
+std::vector<double> numbers_or_empty(const nlohmann::json& object, const char* key) {
+  std::vector<double> values;
+  if (!json_has(object, key)) return values;
+  const nlohmann::json& array = json_member(object, key);
+  if (!array.is_array()) throw JsonFieldError(key, "is not an array");
+  for (const nlohmann::json& value : array) {
+    if (!value.is_number()) throw JsonFieldError(key, "holds a non-number");
+    values.push_back(value.get<double>());
+  }
+  return values;
+}
+
+}  // namespace
 
 PredictionRecord prediction_record_from_json(const nlohmann::json& prediction) {
   PredictionRecord record;
@@ -22,6 +41,8 @@ PredictionRecord prediction_record_from_json(const nlohmann::json& prediction) {
     record.peak_bytes.push_back(bytes.get<int64_t>());
   }
   record.cluster = json_text_or(prediction, "cluster", "");
+  record.stage_busy_s = numbers_or_empty(prediction, "stage_busy_s");
+  record.stage_bubble = numbers_or_empty(prediction, "stage_bubble");
   return record;
 }
 

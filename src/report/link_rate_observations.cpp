@@ -48,6 +48,13 @@ std::string rate_line(const std::string& rate, const RunsByLabel& runs) {
     line += text;
     const std::string range = range_text(tokens_range(*run), run->repeats);
     if (!range.empty()) line += " [" + range + "]";
+    // The planner's prediction over this link (sweep/host_cluster.h); it maps
+    // tp inside a node, so a spread placement has none of its own.
+    if (run->predicted && run->predicted->tokens_per_s > 0 && link_placement(*run) != "spread") {
+      std::snprintf(text, sizeof(text), ", predicted %.0f (%+.0f%%)", run->predicted->tokens_per_s,
+                    100.0 * (run->predicted->tokens_per_s / run->tokens_per_s - 1.0));
+      line += text;
+    }
   }
   return line + ".";
 }

@@ -56,7 +56,8 @@ std::string planner_best_layouts() {
   std::string text =
       "## The planner's best layouts\n\n"
       "`paratrain plan` on the shipped description `clusters/dgx-a100-80gb.json` (bf16 matmuls; activations, "
-      "gradients and AdamW state in fp32 as this runtime keeps them; no activation recompute), best first. "
+      "gradients and AdamW state in fp32 as this runtime keeps them; every layout also with selective and full "
+      "recompute, which ranks first only where nothing faster fits), best first. "
       "Predictions only: nothing here was run. The GPT's global batch is 16 sequences, the largest power of two "
       "the runtime accepts at T = 2048, V = 51200 (B x T x V < 2^31).\n\n";
   ClusterDescription node;

@@ -59,6 +59,35 @@ void add_mfu_line(const ReferencePoint& reference, std::vector<std::string>& lin
                   (tied.empty() ? "" : "; **tied within noise** with " + tied) + ".");
 }
 
+bool zero_bubble_schedule(const Layout& layout) {
+  return layout.schedule == ScheduleKind::kZbH1 || layout.schedule == ScheduleKind::kZbH2;
+}
+
+// ZB-H1's closed form at equal F, B, W (the bubble figure's "model zb").
+double zero_bubble_model(int stages, int micro_batches) {
+  return (stages - 1.0) / (3.0 * micro_batches + stages - 1.0);
+}
+
+// "m=4: stage 0 22.0% / 20.1%, stage 1 ..." when the record carries the
+// planner's per-stage prediction; empty otherwise.
+std::string stage_bubbles_text(const MeasuredRun& run, int micro_batches, bool first) {
+  if (!run.predicted || run.predicted->stage_bubble.empty()) return "";
+  std::string text = std::string(first ? "" : "; ") + "m=" + std::to_string(micro_batches) + ":";
+  for (size_t stage = 0; stage < run.predicted->stage_bubble.size(); ++stage) {
+    double sum = 0.0;
+    int count = 0;
+    for (const paratrain::RankRecord& rank : run.ranks) {
+      if (rank.coord.pp != static_cast<int>(stage)) continue;
+      sum += rank.bubble;
+      ++count;
+    }
+    if (count == 0) continue;
+    text += std::string(stage == 0 ? "" : ",") + " stage " + std::to_string(stage) + " " + percent(sum / count) +
+            " / " + percent(run.predicted->stage_bubble[stage]);
+  }
+  return text;
+}
+
 }  // namespace
 
 ObservationSection memory_and_mfu(const Results& results) {
@@ -81,17 +110,24 @@ ObservationSection bubble_against_model(const Results& results) {
     std::sort(runs.begin(), runs.end(), [](const MeasuredRun* a, const MeasuredRun* b) {
       return a->layout.micro_batches(a->config) < b->layout.micro_batches(b->config);
     });
-    std::string points;
+    std::string points, stages;
     for (const MeasuredRun* run : runs) {
       const Layout& layout = run->layout;
       const int micro_batches = layout.micro_batches(run->config);
-      const double model = model_bubble(layout.grid.pp, micro_batches, layout.virtual_stages);
+      const double model = zero_bubble_schedule(layout)
+                               ? zero_bubble_model(layout.grid.pp, micro_batches)
+                               : model_bubble(layout.grid.pp, micro_batches, layout.virtual_stages);
       points += (points.empty() ? "" : ", ") + std::string("m=") +
                 std::to_string(micro_batches) + ": " + percent(mean_bubble(*run)) + " vs " +
                 percent(model);
+      stages += stage_bubbles_text(*run, micro_batches, stages.empty());
     }
     section.lines.push_back(strategy + " (p=" + std::to_string(runs.front()->layout.grid.pp) +
                             "), measured vs model: " + points);
+    if (!stages.empty()) {
+      section.lines.push_back(strategy + " by stage, measured / the simulator's prediction (the run's own schedule "
+                              "and partition at the calibrated costs): " + stages);
+    }
   }
   if (section.lines.empty()) section.lines.push_back("No pipeline run varies micro_batch.");
   return section;

@@ -10,6 +10,7 @@
 #include "metrics/calibration.h"
 #include "record/machine_record.h"
 #include "sweep/csv_export.h"
+#include "sweep/host_cluster.h"
 #include "sweep/host_launch.h"
 #include "sweep/point_runner.h"
 #include "sweep/progress.h"
@@ -90,6 +91,12 @@ PointRecord record_point(const SweepPoint& point, const ResultStore& store, Laun
     recorded_trace = fs::absolute(trace).lexically_relative(results_folder).string();
   }
   hosts.prepare(point.hosts);  // namespace hosts up, links at the point's rate (no-op when local)
+  if (point.hosts.across_hosts() && !settings.cluster_path.empty()) {
+    // Predicted over the shaped link, not this machine's shared memory.
+    namespace fs = std::filesystem;
+    settings.cluster_path = write_host_cluster(settings.cluster_path, point.hosts, point.layout.grid.world(),
+                                               fs::absolute(options.results_path).parent_path().string());
+  }
   return run_point(point, settings, recorded_trace, options.point_timeout_s);
 }
 

@@ -177,6 +177,15 @@ TEST(BenchRecord, CarriesThePredictionAndItsMemoryEqualsTheTrackedPeakOnEveryRan
     EXPECT_GT(predicted.at("tokens_per_s").get<double>(), 0) << run.layout;
     EXPECT_GT(predicted.at("step_s").get<double>(), 0) << run.layout;
     ASSERT_EQ(predicted.at("peak_bytes").size(), static_cast<size_t>(run.ranks)) << run.layout;
+    // Each pipeline stage's predicted busy time and bubble, from the run's own schedule.
+    const size_t stages = record.at("layout").at("pp").get<size_t>();
+    ASSERT_EQ(predicted.at("stage_busy_s").size(), stages) << run.layout;
+    ASSERT_EQ(predicted.at("stage_bubble").size(), stages) << run.layout;
+    for (size_t stage = 0; stage < stages; ++stage) {
+      EXPECT_GT(predicted["stage_busy_s"][stage].get<double>(), 0) << run.layout;
+      EXPECT_LT(predicted["stage_busy_s"][stage].get<double>(), predicted["step_s"].get<double>()) << run.layout;
+      EXPECT_GE(predicted["stage_bubble"][stage].get<double>(), 0) << run.layout;
+    }
     for (const auto& rank : record.at("ranks")) {
       const int index = rank.at("rank").get<int>();
       EXPECT_EQ(predicted["peak_bytes"][index].get<int64_t>(), rank.at("peak_bytes").at("total").get<int64_t>())

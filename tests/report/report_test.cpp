@@ -431,6 +431,7 @@ TEST_F(ReportTest, PredictionsAddTheirFigureTableAndTheBestLayouts) {
                                     {"step_s", 0.01},
                                     {"peak_bytes", peaks},
                                     {"cluster", "test"}};
+    if (with_prediction["layout"]["pp"] == 2) with_prediction["predicted"]["stage_bubble"] = {0.25, 0.125};
     lines.push_back(with_prediction.dump());
   }
   const std::string results = write_lines("results.jsonl", lines);
@@ -442,6 +443,10 @@ TEST_F(ReportTest, PredictionsAddTheirFigureTableAndTheBestLayouts) {
   expect_contains(md, "## Predicted against measured");
   expect_contains(md, "| +10.0% |");
   expect_contains(md, "median |error| of tokens/s 10.0%, worst 10.0%; worst peak-memory error 0.00%");
+  // Each stage's measured bubble beside the simulator's, from the records.
+  expect_contains(md, "pp2-gpipe by stage, measured / the simulator's prediction");
+  expect_contains(md, "% / 25.0%, stage 1 ");
+  expect_contains(md, "% / 12.5%");
   expect_contains(md, "## The planner's best layouts");
   expect_contains(md, "### GPT 1.7B");
   expect_contains(md, "on 8 node(s) (64 GPUs)");

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "report/host_runs.h"
+#include "sweep/host_cluster.h"
 #include "sweep/host_plan.h"
 #include "sweep/launch.h"
 #include "sweep/plan.h"
@@ -144,6 +145,44 @@ TEST(HostReport, WinnersCrossoversAndPlacementComputedFromTheRuns) {
   EXPECT_DOUBLE_EQ(figure.series[0].points[0].x, 0.1);   // 100mbit in Gbit/s
   EXPECT_DOUBLE_EQ(figure.series[0].points[2].x, 2.0);   // unshaped: twice the fastest shaped rate
   EXPECT_DOUBLE_EQ(figure.series[0].points[2].y, 1000);
+}
+
+// The planner's prediction beside each measurement, except where the
+// placement is one the planner does not model (tp across hosts).
+TEST(HostReport, PredictionsBesideTheMeasurementsOfPackedPlacements) {
+  report::Results results;
+  results.host_runs = {host_run("dp2", 1, "packed", "100mbit", 300), host_run("dp2xtp2", 2, "packed", "100mbit", 400),
+                       host_run("dp2xtp2", 2, "spread", "100mbit", 100)};
+  for (auto& run : results.host_runs) {
+    run.predicted = PredictionRecord{};
+    run.predicted->tokens_per_s = 1.5 * run.tokens_per_s;
+  }
+  std::string all;
+  for (const auto& line : report::link_rate_observations(results).lines) all += line + "\n";
+  EXPECT_NE(all.find("dp2 300 tok/s (0.75x), predicted 450 (+50%)"), std::string::npos) << all;
+  EXPECT_NE(all.find("dp2xtp2 (tp inside a host) 400 tok/s (1.00x), predicted 600 (+50%)"), std::string::npos) << all;
+  EXPECT_EQ(all.find("predicted 150"), std::string::npos) << all;
+}
+
+// A point across hosts is priced on this machine's device over the shaped link.
+TEST(HostCluster, NodesAreTheHostsJoinedByTheShapedLink) {
+  ClusterDescription machine;
+  machine.name = "this machine";
+  machine.devices_per_node = 2;
+  machine.intra_node = {2e-6, 5e9};
+  machine.inter_node = machine.intra_node;
+  HostPlacement hosts;
+  hosts.hosts = 2;
+  hosts.link_rate = "100mbit";
+  const ClusterDescription two = host_cluster(machine, hosts, 4);
+  EXPECT_EQ(two.nodes, 2);
+  EXPECT_EQ(two.devices_per_node, 2);
+  EXPECT_DOUBLE_EQ(two.inter_node.bandwidth_bytes_per_s, 100e6 / 8);
+  EXPECT_DOUBLE_EQ(two.inter_node.latency_s, kNamespaceLatencyS);
+  EXPECT_DOUBLE_EQ(two.intra_node.bandwidth_bytes_per_s, 5e9);  // ranks of one host still share memory
+  EXPECT_EQ(host_cluster(machine, hosts, 2).devices_per_node, 1);
+  hosts.link_rate = "unshaped";
+  EXPECT_DOUBLE_EQ(host_cluster(machine, hosts, 2).inter_node.bandwidth_bytes_per_s, 5e9);
 }
 
 }  // namespace paratrain

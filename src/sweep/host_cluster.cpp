@@ -1,0 +1,37 @@
+#include "sweep/host_cluster.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "io/output_file.h"
+
+namespace paratrain {
+
+ClusterDescription host_cluster(const ClusterDescription& machine, const HostPlacement& hosts, int world) {
+  PT_CHECK(hosts.hosts >= 1 && world % hosts.hosts == 0, "ranks must fill the hosts evenly");
+  ClusterDescription cluster = machine;
+  cluster.nodes = hosts.hosts;
+  cluster.devices_per_node = world / hosts.hosts;
+  const double bits = link_rate_bits_per_s(hosts.link_rate);
+  cluster.inter_node.latency_s = kNamespaceLatencyS;
+  cluster.inter_node.bandwidth_bytes_per_s = bits > 0 ? bits / 8.0 : machine.intra_node.bandwidth_bytes_per_s;
+  cluster.name = machine.name + ", " + std::to_string(hosts.hosts) + " namespace hosts at " + hosts.link_rate;
+  return cluster;
+}
+
+std::string write_host_cluster(const std::string& machine_path, const HostPlacement& hosts, int world,
+                               const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path path = fs::path(dir) / ("machine-" + std::to_string(hosts.hosts) + "hosts-" +
+                                         std::to_string(world) + "ranks-" + hosts.link_rate + ".json");
+  if (!fs::exists(path)) {
+    const ClusterDescription cluster = host_cluster(read_cluster_file(machine_path), hosts, world);
+    OutputFile out(path.string(), "the hosts' cluster description");
+    out.write(cluster.to_json().dump(2) + "\n");
+    out.commit();
+  }
+  return path.string();
+}
+
+}  // namespace paratrain
