@@ -9,8 +9,11 @@ Reads the observations of two report.md files written by `paratrain study`
   - each "below 90% of seq" flag that holds beyond noise;
   - what bf16 and recompute did to each strategy's tokens/s (faster, slower
     beyond noise, or tied).
-Prints one line per point that differs and a summary; exits 0 when every
-conclusion agrees, 1 otherwise.
+Prints one line per point that differs and a summary. A difference is a
+contradiction when the two reports cannot both be right: two different
+winners beyond noise, a winner the other report does not even tie with the
+leader, or bf16/recompute faster beyond noise in one and slower beyond noise
+in the other. Exits 0 when every conclusion agrees, 1 otherwise.
 
   python3 bench/noise/compare_studies.py studyA/report.md studyB/report.md
 """
@@ -83,12 +86,30 @@ def numerics(text):
     return found
 
 
+def contradicts(a, b):
+    """Two conclusions about one point that cannot both hold."""
+    (kind_a, what_a), (kind_b, what_b) = a, b
+    if "absent" in (kind_a, kind_b):
+        return False
+    if kind_a == "wins" and kind_b == "wins":
+        return what_a != what_b
+    if {kind_a, kind_b} == {"wins", "tied"}:
+        winner, tied = (what_a, what_b) if kind_a == "wins" else (what_b, what_a)
+        return winner[0] not in tied
+    if kind_a == "leads" and kind_b == "leads":
+        return what_a != what_b
+    if kind_a == "" and kind_b == "":
+        return {what_a, what_b} == {"faster beyond noise", "slower beyond noise"}
+    return False
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: compare_studies.py A/report.md B/report.md")
     texts = [open(path, encoding="utf-8").read() for path in sys.argv[1:]]
     differ = 0
     total = 0
+    contradictions = 0
     for name, reader in [("winner", winners), ("across hosts", host_leaders), ("efficiency", drops),
                          ("bf16/recompute", numerics)]:
         first, second = reader(texts[0]), reader(texts[1])
@@ -100,9 +121,11 @@ def main():
                 same += 1
             else:
                 differ += 1
-                print(f"DIFFERS  {name:14s} {point}: {a} | {b}")
+                clash = contradicts(a, b)
+                contradictions += clash
+                print(f"{'CONTRADICTS' if clash else 'DIFFERS'}  {name:14s} {point}: {a} | {b}")
         print(f"{name}: {same} of {len(set(first) | set(second))} points agree")
-    print(f"all: {total - differ} of {total} conclusions agree")
+    print(f"all: {total - differ} of {total} conclusions agree; {contradictions} contradict")
     return 0 if differ == 0 else 1
 
 

@@ -5,13 +5,14 @@
 
 #include "report/noise.h"
 #include "report/run_selection.h"
+#include "report/summary_figures.h"
 #include "report/text_file.h"
 
 namespace paratrain::report {
 
 namespace {
 
-constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kMiB = 1024.0 * 1024.0;  // observations print MiB
 
 // The value of a numerics axis that is the baseline (fp32; recompute none),
 // and the name of another value.
@@ -43,6 +44,32 @@ std::string speed_text(const NumericsPair& pair) {
   return fixed(ratio, 2) + "× the tokens/s (" + judged + ")";
 }
 
+// Each strategy's fp32 bar, then a bar for each of its variants, in pair order.
+template <typename AddBar>
+void for_each_bar(const std::vector<NumericsPair>& pairs, AddBar&& add_bar) {
+  std::string last_strategy;
+  for (const NumericsPair& pair : pairs) {
+    if (pair.strategy != last_strategy) add_bar(pair.strategy + " fp32", *pair.baseline);
+    last_strategy = pair.strategy;
+    add_bar(bar_label(pair), *pair.run);
+  }
+}
+
+// The frame both figures share: names, and the skip when nothing varies
+// precision or recompute; the note starts with the config.
+FigurePlan numerics_plan(const std::string& stem, const std::string& what, const Results& results) {
+  FigurePlan plan;
+  plan.stem = stem;
+  plan.heading = "fp32 against bf16 (and recompute): " + what;
+  const std::vector<NumericsPair> pairs = numerics_pairs(results);
+  if (pairs.empty()) {
+    plan.skip_reason = "no sweep point varies precision or recompute";
+  } else {
+    plan.note = "Config " + describe(pairs.front().baseline->config);
+  }
+  return plan;
+}
+
 }  // namespace
 
 std::vector<NumericsPair> numerics_pairs(const Results& results) {
@@ -63,70 +90,35 @@ std::vector<NumericsPair> numerics_pairs(const Results& results) {
 }
 
 FigurePlan numerics_throughput_figure(const Results& results) {
-  FigurePlan plan;
-  plan.stem = "numerics_throughput";
-  plan.heading = "fp32 against bf16 (and recompute): tokens/s per strategy";
-  const std::vector<NumericsPair> pairs = numerics_pairs(results);
-  if (pairs.empty()) {
-    plan.skip_reason = "no sweep point varies precision or recompute";
-    return plan;
-  }
+  FigurePlan plan = numerics_plan("numerics_throughput", "tokens/s per strategy", results);
+  if (plan.skipped()) return plan;
   BarFigure figure;
   figure.title = "tokens/s: each strategy's fp32 point, then its bf16 / recompute points";
   figure.y_label = "tokens/s (median of repeats)";
   figure.stacks = {"tokens/s"};
-  std::string last_strategy;
-  auto add_bar = [&figure](const std::string& label, const MeasuredRun& run) {
+  for_each_bar(numerics_pairs(results), [&figure](const std::string& label, const MeasuredRun& run) {
     figure.bars.push_back(label);
     figure.values.push_back({run.tokens_per_s});
     const Spread range = tokens_range(run);
     figure.ranges.emplace_back(range.low, range.high);
-  };
-  for (const NumericsPair& pair : pairs) {
-    if (pair.strategy != last_strategy) add_bar(pair.strategy + " fp32", *pair.baseline);
-    last_strategy = pair.strategy;
-    add_bar(bar_label(pair), *pair.run);
-  }
-  plan.note = "Config " + describe(pairs.front().baseline->config) +
-              "; \"sel\" and \"full\" are --recompute selective and full (fp32). Median over repeats, error bars "
-              "min to max.";
+  });
+  plan.note += "; \"sel\" and \"full\" are --recompute selective and full (fp32). Median over repeats, error "
+               "bars min to max.";
   plan.data = figure;
   return plan;
 }
 
 FigurePlan numerics_memory_figure(const Results& results) {
-  FigurePlan plan;
-  plan.stem = "numerics_memory";
-  plan.heading = "fp32 against bf16 (and recompute): peak memory per device by category";
-  const std::vector<NumericsPair> pairs = numerics_pairs(results);
-  if (pairs.empty()) {
-    plan.skip_reason = "no sweep point varies precision or recompute";
-    return plan;
-  }
+  FigurePlan plan = numerics_plan("numerics_memory", "peak memory per device by category", results);
+  if (plan.skipped()) return plan;
   BarFigure figure;
   figure.title = "peak tracked memory of the largest rank, by category";
-  figure.y_label = "peak tracked memory (MiB)";
-  for (int category = 0; category < kMemoryCategoryCount; ++category) {
-    const auto kind = static_cast<MemoryCategory>(category);
-    figure.stacks.push_back(kind == MemoryCategory::kOptimizer ? "optimizer state" : memory_category_name(kind));
-  }
-  auto add_bar = [&figure](const std::string& label, const MeasuredRun& run) {
-    const MemoryPeaks& peak = largest_memory_rank(run).peak;
-    figure.bars.push_back(label);
-    std::vector<double> mib;
-    for (int category = 0; category < kMemoryCategoryCount; ++category) mib.push_back(peak.by_category[category] / kMiB);
-    figure.values.push_back(mib);
-    figure.totals.push_back(peak.total / kMiB);
-  };
-  std::string last_strategy;
-  for (const NumericsPair& pair : pairs) {
-    if (pair.strategy != last_strategy) add_bar(pair.strategy + " fp32", *pair.baseline);
-    last_strategy = pair.strategy;
-    add_bar(bar_label(pair), *pair.run);
-  }
-  plan.note = "Config " + describe(pairs.front().baseline->config) +
-              "; the number above a bar is the rank's total peak; each category is its own peak, so a stack may "
-              "exceed it.";
+  set_memory_stacks(figure);
+  for_each_bar(numerics_pairs(results), [&figure](const std::string& label, const MeasuredRun& run) {
+    add_memory_bar(figure, label, run);
+  });
+  plan.note += "; the number above a bar is the rank's total peak; each category is its own peak, so a stack may "
+               "exceed it.";
   plan.data = figure;
   return plan;
 }

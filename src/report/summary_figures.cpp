@@ -11,6 +11,23 @@ constexpr double kMiB = 1024.0 * 1024.0;
 
 }  // namespace
 
+void set_memory_stacks(BarFigure& figure) {
+  figure.y_label = "peak tracked memory (MiB)";
+  for (int category = 0; category < kMemoryCategoryCount; ++category) {
+    const auto kind = static_cast<MemoryCategory>(category);
+    figure.stacks.push_back(kind == MemoryCategory::kOptimizer ? "optimizer state" : memory_category_name(kind));
+  }
+}
+
+void add_memory_bar(BarFigure& figure, const std::string& label, const MeasuredRun& run) {
+  const MemoryPeaks& peak = largest_memory_rank(run).peak;
+  figure.bars.push_back(label);
+  std::vector<double> mib;
+  for (int category = 0; category < kMemoryCategoryCount; ++category) mib.push_back(peak.by_category[category] / kMiB);
+  figure.values.push_back(mib);
+  figure.totals.push_back(peak.total / kMiB);
+}
+
 FigurePlan memory_figure(const Results& results) {
   FigurePlan plan;
   plan.stem = "memory_by_category";
@@ -22,24 +39,12 @@ FigurePlan memory_figure(const Results& results) {
   }
   BarFigure figure;
   figure.title = plan.heading + " (" + describe(reference.config) + ")";
-  figure.y_label = "peak tracked memory (MiB)";
-  for (int category = 0; category < kMemoryCategoryCount; ++category) {
-    const auto kind = static_cast<MemoryCategory>(category);
-    figure.stacks.push_back(kind == MemoryCategory::kOptimizer ? "optimizer state" : memory_category_name(kind));
-  }
+  set_memory_stacks(figure);
   std::string ranks;
   for (const MeasuredRun* run : reference.runs) {
-    const paratrain::RankRecord& rank = largest_memory_rank(*run);
-    const MemoryPeaks& peak = rank.peak;
-    figure.bars.push_back(run->point.strategy);
-    std::vector<double> mib;
-    for (int category = 0; category < kMemoryCategoryCount; ++category) {
-      mib.push_back(peak.by_category[category] / kMiB);
-    }
-    figure.values.push_back(mib);
-    figure.totals.push_back(peak.total / kMiB);
-    ranks +=
-        (ranks.empty() ? "" : ", ") + run->point.strategy + " rank " + std::to_string(rank.rank);
+    add_memory_bar(figure, run->point.strategy, *run);
+    ranks += (ranks.empty() ? "" : ", ") + run->point.strategy + " rank " +
+             std::to_string(largest_memory_rank(*run).rank);
   }
   plan.note =
       "Config " + describe(reference.config) +

@@ -1,12 +1,18 @@
 #pragma once
 // Figures the seed report lacked: memory per device by category, MFU per
 // strategy, measured bubble against the model, and the pipeline timelines.
+#include <string>
+
 #include "report/figures.h"
 #include "report/results.h"
 
 namespace paratrain::report {
 
 FigurePlan memory_figure(const Results& results);
+// The memory figures' bars: the categories as stacks, and one bar of a run's
+// largest rank (each category's peak in MiB; the rank's total peak above it).
+void set_memory_stacks(BarFigure& figure);
+void add_memory_bar(BarFigure& figure, const std::string& label, const MeasuredRun& run);
 FigurePlan mfu_figure(const Results& results);
 FigurePlan bubble_figure(const Results& results);
 FigurePlan timeline_figure(const Results& results);
