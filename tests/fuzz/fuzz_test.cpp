@@ -47,8 +47,11 @@ class Tally {
 
   // `launcher`: empty, or mpirun and its flags.
   void run(const std::string& arguments, const std::string& launcher = "") {
-    const auto result = run_command("timeout -s KILL " + std::to_string(kTimeLimitS) + " " + launcher + binary() +
-                                    " " + arguments + " </dev/null");
+    // From this process's temporary folder: a mutated value such as "3" or "nan" is
+    // a valid relative output path, and must not land in the checkout.
+    const auto result = run_command("cd " + testing::process_temp_dir() + " && timeout -s KILL " +
+                                    std::to_string(kTimeLimitS) + " " + launcher + binary() + " " + arguments +
+                                    " </dev/null");
     ++runs_;
     const bool aborted = result.output.find("terminate called") != std::string::npos;
     if (result.exit_code >= 128 || aborted) {
