@@ -136,7 +136,8 @@ nlohmann::json ClusterDescription::to_json() const {
   if (!measured.empty()) device_json["measured"] = measured;
   return {{"name", name},           {"devices_per_node", devices_per_node},
           {"nodes", nodes},         {"device", device_json},
-          {"intra_node", link_json(intra_node)}, {"inter_node", link_json(inter_node)}};
+          {"intra_node", link_json(intra_node)}, {"inter_node", link_json(inter_node)},
+          {"inter_node_link_shared_by", inter_node_link_shared_by}};
 }
 
 ClusterDescription ClusterDescription::from_json(const nlohmann::json& json) {
@@ -150,6 +151,10 @@ ClusterDescription ClusterDescription::from_json(const nlohmann::json& json) {
   cluster.device = read_within("device", [&] { return device_from(json_object(json, "device")); });
   cluster.intra_node = link_from(json, "intra_node");
   cluster.inter_node = link_from(json, "inter_node");
+  cluster.inter_node_link_shared_by = json_int_or(json, "inter_node_link_shared_by", 1);
+  if (cluster.inter_node_link_shared_by < 1) {
+    throw JsonFieldError("inter_node_link_shared_by", "must be at least 1");
+  }
   return cluster;
 }
 

@@ -52,6 +52,10 @@ struct ClusterDescription {
   DeviceDescription device;
   LinkCost intra_node;  // between devices of one node
   LinkCost inter_node;  // between nodes
+  // How many of a node's devices share one inter-node link. 1: each device has
+  // its own (a DGX's one NIC per GPU); a namespace host's ranks share its one
+  // veth. Groups of one node that cross nodes at once split that link.
+  int inter_node_link_shared_by = 1;
   int devices() const { return devices_per_node * nodes; }
 
   nlohmann::json to_json() const;

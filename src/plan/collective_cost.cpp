@@ -33,8 +33,19 @@ const LinkCost& group_link(const ClusterDescription& cluster, const std::vector<
   return one_node ? cluster.intra_node : cluster.inter_node;
 }
 
-const LinkCost& axis_link(const ClusterDescription& cluster, const GridShape& shape, int rank, Axis axis) {
-  return group_link(cluster, group_ranks(shape, rank, axis));
+LinkCost axis_link(const ClusterDescription& cluster, const GridShape& shape, int rank, Axis axis) {
+  const LinkCost& link = group_link(cluster, group_ranks(shape, rank, axis));
+  if (&link != &cluster.inter_node) return link;
+  const int node = rank / cluster.devices_per_node;
+  int crossing = 0;
+  for (int other = node * cluster.devices_per_node; other < (node + 1) * cluster.devices_per_node; ++other) {
+    if (other < shape.world() && &group_link(cluster, group_ranks(shape, other, axis)) == &cluster.inter_node) {
+      ++crossing;
+    }
+  }
+  LinkCost shared = link;
+  shared.bandwidth_bytes_per_s /= std::max(1, std::min(crossing, cluster.inter_node_link_shared_by));
+  return shared;
 }
 
 }  // namespace paratrain

@@ -23,7 +23,10 @@ double collective_seconds(Collective collective, const LinkCost& link, int ranks
 // (devices_per_node consecutive world ranks per node), as the grid places
 // tp fastest, then dp, then pp.
 const LinkCost& group_link(const ClusterDescription& cluster, const std::vector<int>& world_ranks);
-// The link of `rank`'s group along `axis` in a grid of `shape`.
-const LinkCost& axis_link(const ClusterDescription& cluster, const GridShape& shape, int rank, Axis axis);
+// The link of `rank`'s group along `axis` in a grid of `shape`, as that group
+// sees it: across nodes, the inter-node bandwidth is split among the ranks of
+// `rank`'s node whose groups along `axis` also cross nodes (they run the same
+// collective at the same time), up to inter_node_link_shared_by of them.
+LinkCost axis_link(const ClusterDescription& cluster, const GridShape& shape, int rank, Axis axis);
 
 }  // namespace paratrain

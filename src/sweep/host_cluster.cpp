@@ -13,6 +13,7 @@ ClusterDescription host_cluster(const ClusterDescription& machine, const HostPla
   ClusterDescription cluster = machine;
   cluster.nodes = hosts.hosts;
   cluster.devices_per_node = world / hosts.hosts;
+  cluster.inter_node_link_shared_by = cluster.devices_per_node;  // one veth per host
   const double bits = link_rate_bits_per_s(hosts.link_rate);
   cluster.inter_node.latency_s = kNamespaceLatencyS;
   cluster.inter_node.bandwidth_bytes_per_s = bits > 0 ? bits / 8.0 : machine.intra_node.bandwidth_bytes_per_s;

@@ -61,8 +61,32 @@ TEST(CollectiveCost, GroupsWithinANodeUseNvlinkAcrossNodesTheNetwork) {
   EXPECT_EQ(&group_link(cluster, {3, 4}), &cluster.inter_node);
   // tp fastest: a tp4 group sits on one node; its dp group (stride 4) spans both.
   const GridShape grid{2, 1, 4};
-  EXPECT_EQ(&axis_link(cluster, grid, 5, Axis::kTensor), &cluster.intra_node);
-  EXPECT_EQ(&axis_link(cluster, grid, 5, Axis::kData), &cluster.inter_node);
+  EXPECT_EQ(axis_link(cluster, grid, 5, Axis::kTensor).bandwidth_bytes_per_s, cluster.intra_node.bandwidth_bytes_per_s);
+  EXPECT_EQ(axis_link(cluster, grid, 5, Axis::kData).bandwidth_bytes_per_s, cluster.inter_node.bandwidth_bytes_per_s);
+}
+
+// Namespace hosts: one veth per host. dp2 x tp2 with tp inside a host puts
+// both of a host's ranks in dp groups that cross, so each gets half the link;
+// dp2 alone (one rank per host) gets all of it.
+TEST(CollectiveCost, GroupsCrossingFromOneNodeShareItsLink) {
+  ClusterDescription cluster = two_node_cluster();
+  cluster.devices_per_node = 2;
+  cluster.nodes = 2;
+  cluster.inter_node_link_shared_by = 2;
+  const double rate = cluster.inter_node.bandwidth_bytes_per_s;
+  const GridShape dp2_tp2{2, 1, 2};
+  for (int rank = 0; rank < 4; ++rank) {
+    EXPECT_DOUBLE_EQ(axis_link(cluster, dp2_tp2, rank, Axis::kData).bandwidth_bytes_per_s, rate / 2);
+    EXPECT_EQ(axis_link(cluster, dp2_tp2, rank, Axis::kTensor).bandwidth_bytes_per_s,
+              cluster.intra_node.bandwidth_bytes_per_s);
+  }
+  cluster.devices_per_node = 1;
+  const GridShape dp2{2, 1, 1};
+  EXPECT_DOUBLE_EQ(axis_link(cluster, dp2, 0, Axis::kData).bandwidth_bytes_per_s, rate);
+  // A NIC per device (the default, as the shipped GPU systems): no split.
+  cluster.devices_per_node = 2;
+  cluster.inter_node_link_shared_by = 1;
+  EXPECT_DOUBLE_EQ(axis_link(cluster, dp2_tp2, 0, Axis::kData).bandwidth_bytes_per_s, rate);
 }
 
 TEST(Calibration, LinkFitRecoversLatencyAndBandwidth) {
