@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "cli/numeric_flags.h"
+#include "core/cores.h"
 #include "core/error.h"
 #include "kernels/gemm.h"
 

@@ -1,6 +1,5 @@
 #include "cli/numeric_flags.h"
 
-#include <sched.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -36,12 +35,5 @@ void guard_options(CLI::App& app) {
 }  // namespace
 
 void guard_numeric_flags(CLI::App& app) { guard_options(app); }
-
-int usable_cores() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  return CPU_COUNT(&set);
-}
 
 }  // namespace paratrain

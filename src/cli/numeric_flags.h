@@ -10,7 +10,4 @@ namespace paratrain {
 // called once, after every subcommand has registered its flags.
 void guard_numeric_flags(CLI::App& app);
 
-// The number of cores this process may run on (sched_getaffinity).
-int usable_cores();
-
 }  // namespace paratrain

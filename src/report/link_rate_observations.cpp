@@ -84,21 +84,40 @@ ObservationSection link_rate_observations(const Results& results) {
   const auto by_rate = runs_by_rate(results);
   const std::vector<std::string> rates = link_rates_in(results.host_runs);
   for (const std::string& rate : rates) section.lines.push_back(rate_line(rate, by_rate.at(rate)));
-  // A crossover is claimed only between two rates that each have a leader beyond noise.
-  bool all_clear = true;
-  for (size_t index = 1; index < rates.size(); ++index) {
-    const Leader before = leader_of(by_rate.at(rates[index - 1]));
-    const Leader after = leader_of(by_rate.at(rates[index]));
-    all_clear = all_clear && before.clear && after.clear;
-    if (before.label == after.label || !before.clear || !after.clear) continue;
-    section.lines.push_back("Crossover between " + rates[index - 1] + " and " + rates[index] + ": " + after.label +
-                            " overtakes " + before.label + ".");
+  // A crossover is claimed between two rates that each have a leader beyond
+  // noise, the nearest such pair: rates between them, where the leaders are
+  // tied within noise, are where the lead changes hands.
+  std::vector<std::string> clear_rates, tied_rates;
+  for (const std::string& rate : rates) (leader_of(by_rate.at(rate)).clear ? clear_rates : tied_rates).push_back(rate);
+  bool crossed = false;
+  for (size_t index = 1; index < clear_rates.size(); ++index) {
+    const Leader before = leader_of(by_rate.at(clear_rates[index - 1]));
+    const Leader after = leader_of(by_rate.at(clear_rates[index]));
+    if (before.label == after.label) continue;
+    crossed = true;
+    std::string between;
+    for (const std::string& rate : rates) {
+      const bool inside = link_rate_bits(rate) > link_rate_bits(clear_rates[index - 1]) &&
+                          (link_rate_bits(clear_rates[index]) == 0 || link_rate_bits(rate) < link_rate_bits(clear_rates[index])) &&
+                          link_rate_bits(rate) != 0;
+      if (inside) between += (between.empty() ? "" : ", ") + rate;
+    }
+    section.lines.push_back("Crossover between " + clear_rates[index - 1] + " and " + clear_rates[index] + ": " +
+                            after.label + " overtakes " + before.label +
+                            (between.empty() ? "." : " (tied within noise at " + between + ")."));
   }
-  if (rates.size() > 1 && section.lines.size() == rates.size()) {
-    const Leader first = leader_of(by_rate.at(rates.front()));
-    section.lines.push_back(all_clear && first.clear
-                                ? "No crossover: " + first.label + " leads at every measured rate."
-                                : std::string("No crossover beyond noise: at some rates the leaders are tied within noise."));
+  if (rates.size() > 1 && !crossed) {
+    std::string tied;
+    for (const std::string& rate : tied_rates) tied += (tied.empty() ? "" : ", ") + rate;
+    if (clear_rates.empty()) {
+      section.lines.push_back("No crossover beyond noise: the leaders are tied within noise at every rate.");
+    } else if (tied.empty()) {
+      section.lines.push_back("No crossover: " + leader_of(by_rate.at(clear_rates.front())).label +
+                              " leads at every measured rate.");
+    } else {
+      section.lines.push_back("No crossover beyond noise: " + leader_of(by_rate.at(clear_rates.front())).label +
+                              " leads wherever a leader is clear; tied within noise at " + tied + ".");
+    }
   }
   for (const std::string& rate : rates) placement_line(rate, by_rate.at(rate), section.lines);
   if (section.lines.empty()) section.lines.push_back("No run across hosts.");

@@ -19,12 +19,14 @@ inline constexpr double kNamespaceLatencyS = 16e-6;
 // inter-node link at the rate set (bits to bytes). "unshaped" keeps the
 // machine's own calibrated link bandwidth (shared memory: an upper bound on
 // what unshaped TCP reaches). The planner maps tp fastest within a node, so
-// this is the packed placement's picture.
-ClusterDescription host_cluster(const ClusterDescription& machine, const HostPlacement& hosts, int world);
+// this is the packed placement's picture. All hosts run on this machine's
+// `cores`: with more ranks than cores, each rank's device gets cores / world
+// of every measured rate (the ranks time-share the cores).
+ClusterDescription host_cluster(const ClusterDescription& machine, const HostPlacement& hosts, int world, int cores);
 
 // Writes host_cluster of the description at `machine_path` into `dir` (once
 // per hosts, rate and world) and returns its path.
-std::string write_host_cluster(const std::string& machine_path, const HostPlacement& hosts, int world,
+std::string write_host_cluster(const std::string& machine_path, const HostPlacement& hosts, int world, int cores,
                                const std::string& dir);
 
 }  // namespace paratrain

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/clock.h"
+#include "core/cores.h"
 #include "kernels/gemm.h"
 #include "metrics/calibration.h"
 #include "record/machine_record.h"
@@ -95,7 +96,7 @@ PointRecord record_point(const SweepPoint& point, const ResultStore& store, Laun
     // Predicted over the shaped link, not this machine's shared memory.
     namespace fs = std::filesystem;
     settings.cluster_path = write_host_cluster(settings.cluster_path, point.hosts, point.layout.grid.world(),
-                                               fs::absolute(options.results_path).parent_path().string());
+                                               usable_cores(), fs::absolute(options.results_path).parent_path().string());
   }
   return run_point(point, settings, recorded_trace, options.point_timeout_s);
 }

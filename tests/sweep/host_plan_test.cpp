@@ -147,6 +147,23 @@ TEST(HostReport, WinnersCrossoversAndPlacementComputedFromTheRuns) {
   EXPECT_DOUBLE_EQ(figure.series[0].points[2].y, 1000);
 }
 
+// A rate where the leaders tie does not hide a crossover: the lead changes
+// hands between the nearest rates with a clear leader, and the tie is named.
+TEST(HostReport, CrossoverThroughARateWhereTheLeadersTie) {
+  report::Results results;
+  results.host_runs = {host_run("pp2-1f1b", 1, "packed", "100mbit", 500), host_run("dp2", 1, "packed", "100mbit", 300),
+                       host_run("pp2-1f1b", 1, "packed", "1gbit", 700),   host_run("dp2", 1, "packed", "1gbit", 600),
+                       host_run("pp2-1f1b", 1, "packed", "10gbit", 800),  host_run("dp2", 1, "packed", "10gbit", 800),
+                       host_run("pp2-1f1b", 1, "packed", "unshaped", 700), host_run("dp2", 1, "packed", "unshaped", 1000)};
+  std::string all;
+  for (const auto& line : report::link_rate_observations(results).lines) all += line + "\n";
+  EXPECT_NE(all.find("At 10gbit: no clear leader"), std::string::npos) << all;
+  EXPECT_NE(all.find("Crossover between 1gbit and unshaped: dp2 overtakes pp2-1f1b (tied within noise at 10gbit)."),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(all.find("No crossover"), std::string::npos) << all;
+}
+
 // The planner's prediction beside each measurement, except where the
 // placement is one the planner does not model (tp across hosts).
 TEST(HostReport, PredictionsBesideTheMeasurementsOfPackedPlacements) {
@@ -174,15 +191,41 @@ TEST(HostCluster, NodesAreTheHostsJoinedByTheShapedLink) {
   HostPlacement hosts;
   hosts.hosts = 2;
   hosts.link_rate = "100mbit";
-  const ClusterDescription two = host_cluster(machine, hosts, 4);
+  const ClusterDescription two = host_cluster(machine, hosts, 4, 4);
   EXPECT_EQ(two.nodes, 2);
   EXPECT_EQ(two.devices_per_node, 2);
   EXPECT_DOUBLE_EQ(two.inter_node.bandwidth_bytes_per_s, 100e6 / 8);
   EXPECT_DOUBLE_EQ(two.inter_node.latency_s, kNamespaceLatencyS);
   EXPECT_DOUBLE_EQ(two.intra_node.bandwidth_bytes_per_s, 5e9);  // ranks of one host still share memory
-  EXPECT_EQ(host_cluster(machine, hosts, 2).devices_per_node, 1);
+  EXPECT_EQ(two.inter_node_link_shared_by, 2);                    // and one veth
+  EXPECT_EQ(host_cluster(machine, hosts, 2, 4).devices_per_node, 1);
   hosts.link_rate = "unshaped";
-  EXPECT_DOUBLE_EQ(host_cluster(machine, hosts, 2).inter_node.bandwidth_bytes_per_s, 5e9);
+  EXPECT_DOUBLE_EQ(host_cluster(machine, hosts, 2, 4).inter_node.bandwidth_bytes_per_s, 5e9);
+}
+
+// Hosts on one machine time-share its cores: 4 ranks on 2 cores get half of
+// every measured rate each; as many ranks as cores keep them whole.
+TEST(HostCluster, RanksBeyondTheCoresTimeShareTheDevice) {
+  ClusterDescription machine;
+  machine.intra_node = {2e-6, 5e9};
+  machine.inter_node = machine.intra_node;
+  machine.device.peak_flops_per_s[0] = 100e9;
+  machine.device.memory_bandwidth_bytes_per_s = 10e9;
+  machine.device.gemm_rates[0] = {GemmRate{64, 64, 64, 80e9}};
+  machine.device.attention_flops_per_s = {{128, 40e9}};
+  machine.device.vector_bytes_per_s.fill(8e9);
+  HostPlacement hosts;
+  hosts.hosts = 2;
+  hosts.link_rate = "1gbit";
+  const ClusterDescription shared = host_cluster(machine, hosts, 4, 2);
+  EXPECT_DOUBLE_EQ(shared.device.peak_flops_per_s[0], 50e9);
+  EXPECT_DOUBLE_EQ(shared.device.memory_bandwidth_bytes_per_s, 5e9);
+  EXPECT_DOUBLE_EQ(shared.device.gemm_rates[0][0].flops_per_s, 40e9);
+  EXPECT_DOUBLE_EQ(shared.device.attention_flops_per_s[0].second, 20e9);
+  EXPECT_DOUBLE_EQ(shared.device.vector_bytes_per_s[2], 4e9);
+  const ClusterDescription whole = host_cluster(machine, hosts, 2, 2);
+  EXPECT_DOUBLE_EQ(whole.device.gemm_rates[0][0].flops_per_s, 80e9);
+  EXPECT_DOUBLE_EQ(whole.device.peak_flops_per_s[0], 100e9);
 }
 
 }  // namespace paratrain
