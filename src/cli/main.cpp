@@ -56,6 +56,8 @@ int agree_on_refusal(const Communicator& world, int exit_code, const std::string
   int speaker = exit_code != 0 ? world.rank() : INT_MAX;
   PT_MPI(MPI_Allreduce(MPI_IN_PLACE, &speaker, 1, MPI_INT, MPI_MIN, world.handle()));
   if (world.rank() == speaker) std::fprintf(stderr, "paratrain: error: %s\n", message.c_str());
+  // The first rank to exit makes mpirun stop the others; that is not news.
+  end_quietly_on_stop(worst);
   return worst;
 }
 

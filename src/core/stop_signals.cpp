@@ -13,6 +13,7 @@ namespace {
 
 volatile sig_atomic_t g_speaks = 1;
 volatile sig_atomic_t g_child_group = 0;
+volatile sig_atomic_t g_decided_exit = 0;  // 0: none decided; else the exit code
 
 const char* signal_name(int signal_number) {
   switch (signal_number) {
@@ -27,6 +28,7 @@ const char* signal_name(int signal_number) {
 void on_stop_signal(int signal_number) {
   const pid_t child = g_child_group;
   if (child > 0) ::kill(-child, SIGTERM);
+  if (g_decided_exit != 0) ::_exit(g_decided_exit);
   if (g_speaks) {
     char line[96] = "paratrain: stopped by ";
     std::strncat(line, signal_name(signal_number), sizeof(line) - std::strlen(line) - 2);
@@ -46,6 +48,8 @@ void install_stop_handlers(bool speaks) {
   sigemptyset(&action.sa_mask);
   for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) sigaction(signal_number, &action, nullptr);
 }
+
+void end_quietly_on_stop(int exit_code) { g_decided_exit = exit_code; }
 
 void set_child_process_group(pid_t group) { g_child_group = group; }
 

@@ -10,6 +10,11 @@ namespace paratrain {
 // `speaks`: whether this process prints the line (rank 0 under mpirun).
 void install_stop_handlers(bool speaks);
 
+// Once the program has said why it ends (a refusal every rank agreed on): a
+// stop signal from then on is mpirun ending the job because a peer exited
+// first, a consequence, so it exits with `exit_code` and prints nothing.
+void end_quietly_on_stop(int exit_code);
+
 // The process group to stop with us; 0 when none is running.
 void set_child_process_group(pid_t group);
 
