@@ -11,6 +11,7 @@
 #include "cli/memory_refusal.h"
 #include "cli/plan_flags.h"
 #include "cli/run_output.h"
+#include "cli/run_setup.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/memory.h"
@@ -80,11 +81,11 @@ class BenchCommand : public Command {
 
 int BenchCommand::run(const Communicator& world) {
   const ModelConfig& model = flags_.train.model;
-  const Layout& layout = flags_.layout.layout;
+  Layout layout = flags_.layout.layout;  // the partition is settled below
   ProcessGrid grid(layout.grid, world);
     if (world.rank() == 0) announce_precision(model);
     // Before any allocation: a run that cannot fit is refused, not OOM-killed.
-    const MemoryCheck memory = check_memory(flags_.train, layout, grid, *data_);
+    const MemoryCheck memory = settle_run(flags_, grid, *data_, layout);
     if (memory.refusal) {
       if (world.rank() == 0) print_memory_refusal(*memory.refusal, flags_.train, world.size());
       return 2;

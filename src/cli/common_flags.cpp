@@ -60,7 +60,9 @@ void add_layout_flags(CLI::App& app, LayoutFlags& flags) {
                  "model chunks per pipeline rank (interleaved)")
       ->capture_default_str();
   app.add_option("--partition", flags.partition,
-                 "blocks per model stage, e.g. 2,2 (default: balanced by modelled cost)");
+                 "blocks per pipeline stage in halves, e.g. 2,2 or embed+1.5|2.5+head; 'measured' "
+                 "(train, bench: balanced over the units' measured times) or 'modelled' (over FLOPs)")
+      ->capture_default_str();
   app.add_option("--bucket-mb", flags.bucket_mb, "data-parallel gradient bucket size in MiB")
       ->capture_default_str();
   app.add_flag("--sequence-parallel", layout.sequence_parallel,
@@ -81,7 +83,10 @@ void add_run_flags(CLI::App& app, CommonFlags& flags) {
 Layout resolve_layout(LayoutFlags& flags, const ModelConfig& model, int world_size) {
   Layout& layout = flags.layout;
   layout.schedule = parse_schedule_kind(flags.schedule);
-  if (!flags.partition.empty()) layout.partition = parse_partition(flags.partition);
+  flags.measure_partition = flags.partition == "measured";
+  if (flags.partition != "measured" && flags.partition != "modelled") {
+    layout.partition = parse_partition(flags.partition);
+  }
   if (!(flags.bucket_mb > 0) || !(flags.bucket_mb < 1 << 20)) {
     throw UsageError("--bucket-mb must be positive and below 2^20");
   }

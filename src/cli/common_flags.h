@@ -14,7 +14,8 @@ namespace paratrain {
 struct LayoutFlags {
   Layout layout;
   std::string schedule = "1f1b";
-  std::string partition;  // "2,2" or empty
+  std::string partition = "measured";  // "measured", "modelled" or a partition ("2,2", "embed+1.5|2.5+head")
+  bool measure_partition = false;      // resolved: train and bench profile the units (cli/run_setup.h)
   double bucket_mb = 4.0;
   int zero = 0;  // --zero: 0 or 1
 };

@@ -9,6 +9,7 @@
 #include "cli/fault_injection.h"
 #include "cli/memory_refusal.h"
 #include "cli/run_output.h"
+#include "cli/run_setup.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/memory.h"
@@ -51,14 +52,14 @@ class TrainCommand : public Command {
 
   int run(const Communicator& world) override {
     const ModelConfig& model = flags_.train.model;
-    const Layout& layout = flags_.layout.layout;
+    Layout layout = flags_.layout.layout;  // the partition is settled below
     ProcessGrid grid(layout.grid, world);
     MemoryTracker tracker;
     Timeline timeline;
     const bool speaks = world.rank() == 0;
     if (speaks) announce_precision(model);
     // Before any allocation: a run that cannot fit is refused, not OOM-killed.
-    const MemoryCheck memory = check_memory(flags_.train, layout, grid, *data_);
+    const MemoryCheck memory = settle_run(flags_, grid, *data_, layout);
     if (memory.refusal) {
       if (speaks) print_memory_refusal(*memory.refusal, flags_.train, world.size());
       return 2;

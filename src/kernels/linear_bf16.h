@@ -15,4 +15,14 @@ void linear_forward_bf16(const Bf16* x, const Bf16* weight, int rows, int in, in
 void linear_backward_bf16(const float* dy, const Bf16* x, const Bf16* weight, int rows, int in,
                           int out, Bf16* dy_bf16, float* dx, float* dweight);
 
+// linear_backward_bf16 in two halves, for pipelines that run the weight
+// gradient later (zero-bubble schedules). Each rounds dy into dy_bf16 itself
+// (rounding is deterministic, so together they compute exactly what
+// linear_backward_bf16 does). dx (rows, in) is overwritten; dweight
+// (out, in) fp32 is accumulated.
+void linear_backward_input_bf16(const float* dy, const Bf16* weight, int rows, int in, int out,
+                                Bf16* dy_bf16, float* dx);
+void linear_backward_weight_bf16(const float* dy, const Bf16* x, int rows, int in, int out,
+                                 Bf16* dy_bf16, float* dweight);
+
 }  // namespace paratrain::kernels

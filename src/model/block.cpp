@@ -39,8 +39,13 @@ size_t bytes_of(std::initializer_list<const Buffer<kernels::Bf16>*> buffers) {
 
 }  // namespace
 
-Block::Weights Block::bind(ParameterTable& params, const std::string& prefix, bool grads) {
-  auto get = [&](const char* name) {
+Block::Weights Block::bind(ParameterTable& params, const std::string& prefix, BlockPart part,
+                           bool grads) {
+  auto get = [&](const char* name) -> float* {
+    const bool mlp_tensor = name[0] == 'm' || std::strncmp(name, "ln2", 3) == 0;
+    if ((part == BlockPart::kAttention && mlp_tensor) || (part == BlockPart::kMlp && !mlp_tensor)) {
+      return nullptr;  // the other half's
+    }
     return grads ? params.grad(prefix + name) : params.value(prefix + name);
   };
   return {get("ln1.weight"),       get("ln1.bias"),         get("attn.qkv.weight"),
@@ -54,18 +59,19 @@ LinearWeights Block::linear(const Weights& w, const Weights& dw, float* Weights:
   return {w.*weight, w.*bias, dw.*weight, dw.*bias};
 }
 
-Block::Block(const ModelConfig& config, int block_index, ParameterTable& params,
+Block::Block(const ModelConfig& config, int block_index, BlockPart part, ParameterTable& params,
              Workspace& workspace, const TensorParallel& tp, MemoryTracker& tracker,
              int micro_batch, int slots)
     : config_(config),
       block_index_(block_index),
+      part_(part),
       tp_(tp),
       local_heads_(config.n_heads / tp.size()),
       local_width_(config.d_model / tp.size()),
       local_ffn_(config.ffn_width() / tp.size()),
       local_seq_(tp.local_seq_len(config.seq_len)),
-      w_(bind(params, "blocks." + std::to_string(block_index) + ".", false)),
-      dw_(bind(params, "blocks." + std::to_string(block_index) + ".", true)),
+      w_(bind(params, "blocks." + std::to_string(block_index) + ".", part, false)),
+      dw_(bind(params, "blocks." + std::to_string(block_index) + ".", part, true)),
       ws_(workspace),
       qkv_(tp, workspace, linear(w_, dw_, &Weights::qkv_w, &Weights::qkv_b), config.seq_len,
            config.d_model, 3 * local_width_),
@@ -77,43 +83,61 @@ Block::Block(const ModelConfig& config, int block_index, ParameterTable& params,
            local_ffn_, config.d_model),
       micro_batch_(micro_batch) {
   if (recompute_full()) {
-    if (!ws_.recompute_saved) {
+    if (!ws_.recompute_saved) {  // shared by every block of the rank, whole or a part
       ws_.recompute_saved = std::make_unique<Saved>();
-      allocate_saved(tracker, *ws_.recompute_saved, micro_batch);
+      allocate_saved(tracker, *ws_.recompute_saved, micro_batch, BlockPart::kWhole);
     }
   } else {
     saved_.resize(slots);
-    for (auto& s : saved_) allocate_saved(tracker, s, micro_batch);
+    for (auto& s : saved_) allocate_saved(tracker, s, micro_batch, part);
   }
   if (bf16()) {
-    for (auto* layer : {&qkv_, &fc1_}) layer->enable_bf16(tracker);
-    for (auto* layer : {&proj_, &fc2_}) layer->enable_bf16(tracker);
+    if (has_attention()) {
+      qkv_.enable_bf16(tracker);
+      proj_.enable_bf16(tracker);
+    }
+    if (has_mlp()) {
+      fc1_.enable_bf16(tracker);
+      fc2_.enable_bf16(tracker);
+    }
   }
 }
 
-void Block::allocate_saved(MemoryTracker& tracker, Saved& s, int micro_batch) {
+// What a part saves: the attention half ln1's output and statistics, q k v,
+// the softmax and the attention output; the MLP half ln2's, fc1's output and
+// GELU's; the whole block also x_mid, which between halves is the stream
+// buffer the stage sends.
+void Block::allocate_saved(MemoryTracker& tracker, Saved& s, int micro_batch, BlockPart part) {
   const size_t full_rows = static_cast<size_t>(micro_batch) * config_.seq_len;
   const size_t local_rows = static_cast<size_t>(micro_batch) * local_seq_;
   const size_t d = config_.d_model, seq = config_.seq_len;
   const auto act = MemoryCategory::kActivations;
-  s.ln1_out = Buffer<float>(tracker, act, local_rows * d);
-  s.ln1_mean = Buffer<float>(tracker, act, local_rows);
-  s.ln1_rstd = Buffer<float>(tracker, act, local_rows);
-  s.x_mid = Buffer<float>(tracker, act, local_rows * d);
-  s.ln2_out = Buffer<float>(tracker, act, local_rows * d);
-  s.ln2_mean = Buffer<float>(tracker, act, local_rows);
-  s.ln2_rstd = Buffer<float>(tracker, act, local_rows);
-  s.qkv = Buffer<float>(tracker, act, full_rows * 3 * local_width_);
-  if (config_.recompute != Recompute::kSelective) {
-    s.probs = Buffer<float>(tracker, act, static_cast<size_t>(micro_batch) * local_heads_ * seq * seq);
+  if (part != BlockPart::kMlp) {
+    s.ln1_out = Buffer<float>(tracker, act, local_rows * d);
+    s.ln1_mean = Buffer<float>(tracker, act, local_rows);
+    s.ln1_rstd = Buffer<float>(tracker, act, local_rows);
   }
-  s.hidden = Buffer<float>(tracker, act, full_rows * local_ffn_);
+  if (part == BlockPart::kWhole) s.x_mid = Buffer<float>(tracker, act, local_rows * d);
+  if (part != BlockPart::kAttention) {
+    s.ln2_out = Buffer<float>(tracker, act, local_rows * d);
+    s.ln2_mean = Buffer<float>(tracker, act, local_rows);
+    s.ln2_rstd = Buffer<float>(tracker, act, local_rows);
+  }
+  if (part != BlockPart::kMlp) {
+    s.qkv = Buffer<float>(tracker, act, full_rows * 3 * local_width_);
+    if (config_.recompute != Recompute::kSelective) {
+      s.probs = Buffer<float>(tracker, act, static_cast<size_t>(micro_batch) * local_heads_ * seq * seq);
+    }
+  }
+  if (part != BlockPart::kAttention) s.hidden = Buffer<float>(tracker, act, full_rows * local_ffn_);
   if (bf16()) {
-    s.heads_bf16 = Buffer<kernels::Bf16>(tracker, act, full_rows * local_width_);
-    s.activated_bf16 = Buffer<kernels::Bf16>(tracker, act, full_rows * local_ffn_);
+    if (part != BlockPart::kMlp) s.heads_bf16 = Buffer<kernels::Bf16>(tracker, act, full_rows * local_width_);
+    if (part != BlockPart::kAttention) {
+      s.activated_bf16 = Buffer<kernels::Bf16>(tracker, act, full_rows * local_ffn_);
+    }
   } else {
-    s.heads = Buffer<float>(tracker, act, full_rows * local_width_);
-    s.activated = Buffer<float>(tracker, act, full_rows * local_ffn_);
+    if (part != BlockPart::kMlp) s.heads = Buffer<float>(tracker, act, full_rows * local_width_);
+    if (part != BlockPart::kAttention) s.activated = Buffer<float>(tracker, act, full_rows * local_ffn_);
   }
 }
 
@@ -162,12 +186,26 @@ void Block::forward(const StepContext& ctx, const MicroBatchView& batch, int slo
                     float* out) {
   refresh_bf16_weights(ctx.step);
   Saved& s = saved_for(slot);
-  const int samples = batch.samples, d = config_.d_model, seq = config_.seq_len;
-  const int full_rows = samples * seq, local_rows = samples * local_seq_;
-  const size_t local_size = static_cast<size_t>(local_rows) * d;
-  float* branch = ws_.branch.data();
+  switch (part_) {
+    case BlockPart::kWhole:
+      forward_attention(ctx, batch, s, in, s.x_mid.data());
+      forward_mlp(ctx, batch, s, s.x_mid.data(), out);
+      break;
+    case BlockPart::kAttention:
+      forward_attention(ctx, batch, s, in, out);
+      break;
+    case BlockPart::kMlp:
+      forward_mlp(ctx, batch, s, in, out);
+      break;
+  }
+}
 
-  kernels::layernorm_forward(in, w_.ln1_w, w_.ln1_b, local_rows, d, s.ln1_out.data(),
+void Block::forward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
+                              const float* in, float* x_mid) {
+  const int samples = batch.samples, d = config_.d_model, seq = config_.seq_len;
+  const size_t local_size = static_cast<size_t>(samples) * local_seq_ * d;
+  float* branch = ws_.branch.data();
+  kernels::layernorm_forward(in, w_.ln1_w, w_.ln1_b, samples * local_seq_, d, s.ln1_out.data(),
                              s.ln1_mean.data(), s.ln1_rstd.data());
   qkv_.forward(s.ln1_out.data(), samples, s.qkv.data());
   // q, k and v feed nothing but attention's products: under bf16 they are
@@ -184,16 +222,23 @@ void Block::forward(const StepContext& ctx, const MicroBatchView& batch, int slo
                              ws_.attention.data(), heads);
   project(s.heads_bf16, heads, proj_, samples, branch);
   branch_dropout(ctx, DropoutSite::kAttentionResidual, batch, branch);
-  add_into(in, branch, local_size, s.x_mid.data());
+  if (x_mid != nullptr) add_into(in, branch, local_size, x_mid);
+}
 
-  kernels::layernorm_forward(s.x_mid.data(), w_.ln2_w, w_.ln2_b, local_rows, d, s.ln2_out.data(),
+void Block::forward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
+                        const float* mid, float* out) {
+  const int samples = batch.samples, d = config_.d_model;
+  const int full_rows = samples * config_.seq_len, local_rows = samples * local_seq_;
+  const size_t local_size = static_cast<size_t>(local_rows) * d;
+  float* branch = ws_.branch.data();
+  kernels::layernorm_forward(mid, w_.ln2_w, w_.ln2_b, local_rows, d, s.ln2_out.data(),
                              s.ln2_mean.data(), s.ln2_rstd.data());
   fc1_.forward(s.ln2_out.data(), samples, s.hidden.data());
   float* activated = bf16() ? ws_.d_hidden.data() : s.activated.data();
   kernels::gelu_forward(s.hidden.data(), static_cast<size_t>(full_rows) * local_ffn_, activated);
   project(s.activated_bf16, activated, fc2_, samples, branch);
   branch_dropout(ctx, DropoutSite::kMlpResidual, batch, branch);
-  if (out != nullptr) add_into(s.x_mid.data(), branch, local_size, out);  // null: a recompute
+  if (out != nullptr) add_into(mid, branch, local_size, out);  // null: a recompute
 }
 
 void Block::backward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
@@ -201,17 +246,34 @@ void Block::backward(const StepContext& ctx, const MicroBatchView& batch, int sl
   // Full recompute: the forward again, from the kept input, with the same
   // counter-keyed dropout masks, refills the one saved set.
   if (recompute_full()) forward(ctx, batch, slot, in, nullptr);
-  Saved& s = saved_for(slot);
-  backward_mlp(ctx, batch, s, d_out, d_in, nullptr);    // d_in holds d x_mid after this
-  backward_attention(ctx, batch, s, in, d_in, nullptr);  // and d in after this
+  backward_part(ctx, batch, saved_for(slot), in, d_out, d_in, nullptr);
+}
+
+void Block::backward_part(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
+                          const float* in, float* d_out, float* d_in, Kept* keep) {
+  switch (part_) {
+    case BlockPart::kWhole:
+      backward_mlp(ctx, batch, s, s.x_mid.data(), d_out, d_in, keep);  // d_in holds d x_mid after this
+      backward_attention(ctx, batch, s, in, d_in, keep);              // and d in after this
+      break;
+    case BlockPart::kMlp:
+      backward_mlp(ctx, batch, s, in, d_out, d_in, keep);
+      break;
+    case BlockPart::kAttention:  // d_out is d x_mid; the residual passes it on
+      std::memcpy(d_in, d_out, sizeof(float) * static_cast<size_t>(batch.samples) * local_seq_ *
+                                   config_.d_model);
+      backward_attention(ctx, batch, s, in, d_in, keep);
+      break;
+  }
 }
 
 void Block::allow_split_backward(MemoryTracker& tracker) {
-  // The deferred weight gradients read the fp32 inputs each slot keeps: a
-  // split backward runs with fp32 matmuls and every activation kept
-  // (check_layout refuses zero-bubble schedules with bf16 or recompute).
-  PT_CHECK(!bf16() && config_.recompute == Recompute::kNone,
-           "a split backward needs --precision fp32 and --recompute none");
+  // The deferred weight gradients read the inputs each slot keeps (fp32, or
+  // bf16 where bf16 autocast keeps them so); full recompute keeps one saved
+  // set for every slot, refilled per backward, so nothing would be left for W
+  // (check_layout refuses zero-bubble schedules with --recompute full).
+  // Selective recompute drops only the softmax, which W does not read.
+  PT_CHECK(!recompute_full(), "a split backward needs --recompute none or selective");
   if (!kept_.empty()) return;
   const size_t full_rows = static_cast<size_t>(micro_batch_) * config_.seq_len;
   const size_t local_rows = static_cast<size_t>(micro_batch_) * local_seq_;
@@ -219,19 +281,21 @@ void Block::allow_split_backward(MemoryTracker& tracker) {
   const auto act = MemoryCategory::kActivations;
   kept_.resize(saved_.size());
   for (auto& k : kept_) {
-    k.d_qkv = Buffer<float>(tracker, act, full_rows * 3 * local_width_);
-    k.d_proj = Buffer<float>(tracker, act, local_rows * d);
-    k.d_fc1 = Buffer<float>(tracker, act, full_rows * local_ffn_);
-    k.d_fc2 = Buffer<float>(tracker, act, local_rows * d);
+    if (has_attention()) {
+      k.d_qkv = Buffer<float>(tracker, act, full_rows * 3 * local_width_);
+      k.d_proj = Buffer<float>(tracker, act, local_rows * d);
+    }
+    if (has_mlp()) {
+      k.d_fc1 = Buffer<float>(tracker, act, full_rows * local_ffn_);
+      k.d_fc2 = Buffer<float>(tracker, act, local_rows * d);
+    }
   }
 }
 
 void Block::backward_input(const StepContext& ctx, const MicroBatchView& batch, int slot,
                            const float* in, float* d_out, float* d_in) {
   PT_CHECK(!kept_.empty(), "Block::backward_input before allow_split_backward");
-  Saved& s = saved_[slot];
-  backward_mlp(ctx, batch, s, d_out, d_in, &kept_[slot]);
-  backward_attention(ctx, batch, s, in, d_in, &kept_[slot]);
+  backward_part(ctx, batch, saved_[slot], in, d_out, d_in, &kept_[slot]);
 }
 
 // The linear layers in backward's order, each from its kept output gradient
@@ -240,15 +304,27 @@ void Block::backward_weight(const StepContext& /*ctx*/, const MicroBatchView& ba
   PT_CHECK(!kept_.empty(), "Block::backward_weight before allow_split_backward");
   Saved& s = saved_[slot];
   Kept& k = kept_[slot];
-  fc2_.backward_weight(k.d_fc2.data(), s.activated.data(), batch.samples);
-  fc1_.backward_weight(k.d_fc1.data(), s.ln2_out.data(), batch.samples);
-  proj_.backward_weight(k.d_proj.data(), s.heads.data(), batch.samples);
-  qkv_.backward_weight(k.d_qkv.data(), s.ln1_out.data(), batch.samples);
+  if (has_mlp()) {
+    if (bf16()) {
+      fc2_.backward_weight(k.d_fc2.data(), s.activated_bf16.data(), batch.samples);
+    } else {
+      fc2_.backward_weight(k.d_fc2.data(), s.activated.data(), batch.samples);
+    }
+    fc1_.backward_weight(k.d_fc1.data(), s.ln2_out.data(), batch.samples);
+  }
+  if (has_attention()) {
+    if (bf16()) {
+      proj_.backward_weight(k.d_proj.data(), s.heads_bf16.data(), batch.samples);
+    } else {
+      proj_.backward_weight(k.d_proj.data(), s.heads.data(), batch.samples);
+    }
+    qkv_.backward_weight(k.d_qkv.data(), s.ln1_out.data(), batch.samples);
+  }
 }
 
 // d_out -> dropout -> fc2 (row parallel) -> gelu -> fc1 (column parallel) -> ln2, plus the residual.
 void Block::backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
-                         float* d_out, float* d_in, Kept* keep) {
+                         const float* mid, float* d_out, float* d_in, Kept* keep) {
   const int samples = batch.samples, d = config_.d_model;
   const int full_rows = samples * config_.seq_len, local_rows = samples * local_seq_;
   const size_t local_size = static_cast<size_t>(local_rows) * d;
@@ -271,7 +347,7 @@ void Block::backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Sa
     fc1_.backward(d_hidden, s.ln2_out.data(), samples, ws_.d_normed.data());
   }
   std::memcpy(d_in, d_out, sizeof(float) * local_size);
-  kernels::layernorm_backward(ws_.d_normed.data(), s.x_mid.data(), s.ln2_mean.data(),
+  kernels::layernorm_backward(ws_.d_normed.data(), mid, s.ln2_mean.data(),
                               s.ln2_rstd.data(), w_.ln2_w, local_rows, d, d_in, dw_.ln2_w,
                               dw_.ln2_b);
 }

@@ -8,6 +8,7 @@
 #include "model/config.h"
 #include "model/parallel_linear.h"
 #include "model/parameters.h"
+#include "model/pieces.h"
 #include "model/tensor_parallel.h"
 #include "model/unit.h"
 #include "model/workspace.h"
@@ -23,10 +24,15 @@ namespace paratrain {
 // parallelism the layernorm/dropout regions hold T / tp positions and the
 // all-reduces become reduce-scatter + all-gather. Which of the two happens is
 // the parallel linears' business (model/parallel_linear.h), not the block's.
+// A pipeline stage boundary may cut a block between its halves
+// (model/pieces.h): then each side runs a Block of one part, the attention
+// half's output (x_mid) being what the stage sends on, and holds only that
+// part's parameters and saved activations.
 class Block : public Unit {
  public:
-  Block(const ModelConfig& config, int block_index, ParameterTable& params, Workspace& workspace,
-        const TensorParallel& tp, MemoryTracker& tracker, int micro_batch, int slots);
+  Block(const ModelConfig& config, int block_index, BlockPart part, ParameterTable& params,
+        Workspace& workspace, const TensorParallel& tp, MemoryTracker& tracker, int micro_batch,
+        int slots);
   void forward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                float* out) override;
   void backward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
@@ -56,17 +62,30 @@ class Block : public Unit {
     float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc1_w, *fc1_b,
         *fc2_w, *fc2_b;
   };
-  static Weights bind(ParameterTable& params, const std::string& prefix, bool grads);
+  // The part's tensors; those of the other half stay null.
+  static Weights bind(ParameterTable& params, const std::string& prefix, BlockPart part, bool grads);
   static LinearWeights linear(const Weights& w, const Weights& dw, float* Weights::*weight,
                               float* Weights::*bias);
 
   // The branch's dropout on `data` (local rows, D), rows keyed by global position.
   void branch_dropout(const StepContext& ctx, kernels::DropoutSite site, const MicroBatchView& batch,
                       float* data) const;
+  bool has_attention() const { return part_ != BlockPart::kMlp; }
+  bool has_mlp() const { return part_ != BlockPart::kAttention; }
+  // in -> x_mid (null: a recompute, which needs no residual sum), and
+  // mid -> out (null likewise).
+  void forward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
+                         const float* in, float* x_mid);
+  void forward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s, const float* mid,
+                   float* out);
+  // The part's backward: d_out -> d_in. keep as below.
+  void backward_part(const StepContext& ctx, const MicroBatchView& batch, Saved& s, const float* in,
+                     float* d_out, float* d_in, Kept* keep);
   // keep: null computes the weight gradients now; otherwise only the input
-  // gradient, and the linear layers' output gradients go to *keep.
-  void backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s, float* d_out,
-                    float* d_in, Kept* keep);
+  // gradient, and the linear layers' output gradients go to *keep. mid: the
+  // MLP half's input (x_mid).
+  void backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Saved& s, const float* mid,
+                    float* d_out, float* d_in, Kept* keep);
   void backward_attention(const StepContext& ctx, const MicroBatchView& batch, Saved& s,
                           const float* in, float* d_in, Kept* keep);
   // The saved set of a slot: under full recompute one set in the workspace
@@ -75,7 +94,7 @@ class Block : public Unit {
   Saved& saved_for(int slot) { return recompute_full() ? *ws_.recompute_saved : saved_[slot]; }
   bool recompute_full() const { return config_.recompute == Recompute::kFull; }
   bool bf16() const { return config_.precision == Precision::kBf16; }
-  void allocate_saved(MemoryTracker& tracker, Saved& s, int micro_batch);
+  void allocate_saved(MemoryTracker& tracker, Saved& s, int micro_batch, BlockPart part);
   // The proj and fc2 products, from the fp32 attention / GELU output in
   // `value`, rounded and kept in bf16 under bf16 autocast.
   void project(Buffer<kernels::Bf16>& kept, const float* value, RowParallelLinear& linear,
@@ -84,6 +103,7 @@ class Block : public Unit {
 
   ModelConfig config_;
   int block_index_;
+  BlockPart part_;
   TensorParallel tp_;
   int local_heads_, local_width_, local_ffn_;  // H / tp, D / tp, F D / tp
   int local_seq_;                              // positions in the layernorm/dropout regions

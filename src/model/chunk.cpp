@@ -8,30 +8,36 @@ namespace paratrain {
 
 namespace {
 
-std::vector<ParameterSpec> chunk_parameter_specs(const ModelConfig& config, int begin, int end,
+std::vector<ParameterSpec> chunk_parameter_specs(const ModelConfig& config,
+                                                 const std::vector<UnitPiece>& pieces,
                                                  const TensorSlice& slice) {
   std::vector<ParameterSpec> specs;
-  for (int unit_idx = begin; unit_idx < end; ++unit_idx) {
-    for (auto& spec : unit_parameter_specs(config, unit_idx, slice)) specs.push_back(std::move(spec));
+  for (const UnitPiece& piece : pieces) {
+    for (auto& spec : piece_parameter_specs(config, piece, slice)) specs.push_back(std::move(spec));
   }
   return specs;
 }
 
 }  // namespace
 
-ModelChunk::ModelChunk(const ModelConfig& config, int unit_begin, int unit_end,
+ModelChunk::ModelChunk(const ModelConfig& config, std::vector<UnitPiece> pieces,
                        MemoryTracker& tracker, Workspace& workspace, int micro_batch, int slots,
                        const TensorParallel& tp, size_t parameter_padding)
-    : config_(config), unit_begin_(unit_begin), unit_end_(unit_end) {
-  PT_CHECK(0 <= unit_begin && unit_begin < unit_end && unit_end <= unit_count(config),
-           "bad unit range for a model chunk");
-  params_ = std::make_unique<ParameterTable>(tracker,
-                                             chunk_parameter_specs(config, unit_begin, unit_end, tp.slice()),
+    : config_(config), pieces_(std::move(pieces)) {
+  PT_CHECK(!pieces_.empty() && pieces_.front().unit >= 0 && pieces_.back().unit < unit_count(config),
+           "bad pieces for a model chunk");
+  for (size_t idx = 1; idx < pieces_.size(); ++idx) {
+    PT_CHECK(pieces_[idx].unit == pieces_[idx - 1].unit + 1, "a model chunk's pieces must be consecutive");
+  }
+  unit_begin_ = pieces_.front().unit;
+  unit_end_ = pieces_.back().unit + 1;
+  params_ = std::make_unique<ParameterTable>(tracker, chunk_parameter_specs(config, pieces_, tp.slice()),
                                              parameter_padding);
   size_t element = 0;
-  for (int unit_idx = unit_begin; unit_idx < unit_end; ++unit_idx) {
+  for (const UnitPiece& piece : pieces_) {
+    const int unit_idx = piece.unit;
     ElementRange range{element, element};
-    for (const auto& spec : unit_parameter_specs(config, unit_idx, tp.slice())) range.end += spec.numel();
+    for (const auto& spec : piece_parameter_specs(config, piece, tp.slice())) range.end += spec.numel();
     unit_elements_.push_back(range);
     element = range.end;
     if (unit_idx == 0) {
@@ -41,8 +47,8 @@ ModelChunk::ModelChunk(const ModelConfig& config, int unit_begin, int unit_end,
       head_ = head.get();
       units_.push_back(std::move(head));
     } else {
-      units_.push_back(std::make_unique<Block>(config, unit_idx - 1, *params_, workspace, tp,
-                                               tracker, micro_batch, slots));
+      units_.push_back(std::make_unique<Block>(config, unit_idx - 1, piece.part, *params_, workspace,
+                                               tp, tracker, micro_batch, slots));
     }
   }
   const size_t stream_size =

@@ -1,8 +1,9 @@
 #pragma once
-// A model chunk: the consecutive units [unit_begin, unit_end) of the chain
-// that one rank runs for one pipeline stage (or virtual stage), with their
-// parameters, saved activations and the residual-stream buffers between them.
-// The sequential run is one chunk holding every unit.
+// A model chunk: the consecutive pieces of the chain (model/pieces.h: whole
+// units, or a block's half at either edge) that one rank runs for one
+// pipeline stage (or virtual stage), with their parameters, saved activations
+// and the residual-stream buffers between them. The sequential run is one
+// chunk holding every unit whole.
 #include <functional>
 #include <memory>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "model/config.h"
 #include "model/head.h"
 #include "model/parameters.h"
+#include "model/pieces.h"
 #include "model/unit.h"
 #include "model/tensor_parallel.h"
 #include "model/workspace.h"
@@ -21,14 +23,17 @@ class ModelChunk {
  public:
   // tp: this rank's tensor-parallel group (none by default), whose slice of
   // every parameter the chunk holds.
-  ModelChunk(const ModelConfig& config, int unit_begin, int unit_end, MemoryTracker& tracker,
+  // pieces: consecutive, in chain order (pieces_of gives them).
+  ModelChunk(const ModelConfig& config, std::vector<UnitPiece> pieces, MemoryTracker& tracker,
              Workspace& workspace, int micro_batch, int slots, const TensorParallel& tp = {},
              size_t parameter_padding = 1);
 
   bool has_embed() const { return unit_begin_ == 0; }
   bool has_head() const { return unit_end_ == unit_count(config_); }
+  // The units the chunk holds (each once, whole or a part): [begin, end).
   int unit_begin() const { return unit_begin_; }
   int unit_end() const { return unit_end_; }
+  const std::vector<UnitPiece>& pieces() const { return pieces_; }
   ParameterTable& params() { return *params_; }
   Head* head() { return head_; }
 
@@ -73,6 +78,7 @@ class ModelChunk {
                      const std::function<void(int)>& after_unit);
 
   ModelConfig config_;
+  std::vector<UnitPiece> pieces_;
   int unit_begin_, unit_end_;
   std::unique_ptr<ParameterTable> params_;
   std::vector<std::unique_ptr<Unit>> units_;

@@ -127,13 +127,26 @@ void ColumnParallelLinear::backward(const float* dy, const float* x_local, int s
 
 void ColumnParallelLinear::backward_input(const float* dy, int samples, float* dx_local) {
   float* dx = entry_.partial_grad(dx_local);
-  kernels::linear_backward_input(dy, w_.weight, samples * seq_len_, in_, out_, dx, false);
+  if (weight_bf16_.active()) {
+    kernels::linear_backward_input_bf16(dy, weight_bf16_.data(), samples * seq_len_, in_, out_,
+                                        ws_.bf16_grad.data(), dx);
+  } else {
+    kernels::linear_backward_input(dy, w_.weight, samples * seq_len_, in_, out_, dx, false);
+  }
   entry_.backward(dx, samples, dx_local);
 }
 
 void ColumnParallelLinear::backward_weight(const float* dy, const float* x_local, int samples) {
   const float* x = entry_.forward(x_local, samples);
-  kernels::linear_backward_weight(dy, x, samples * seq_len_, in_, out_, w_.d_weight, w_.d_bias);
+  if (!weight_bf16_.active()) {
+    kernels::linear_backward_weight(dy, x, samples * seq_len_, in_, out_, w_.d_weight, w_.d_bias);
+    return;
+  }
+  const size_t rows = static_cast<size_t>(samples) * seq_len_;
+  kernels::round_to_bf16(x, rows * in_, ws_.bf16_input.data());
+  kernels::linear_backward_weight_bf16(dy, ws_.bf16_input.data(), static_cast<int>(rows), in_,
+                                       out_, ws_.bf16_grad.data(), w_.d_weight);
+  if (w_.d_bias != nullptr) bias_gradient(dy, rows, out_, w_.d_bias);
 }
 
 RowParallelLinear::RowParallelLinear(const TensorParallel& tp, Workspace& workspace,
@@ -189,6 +202,11 @@ void Bf16Weight::refresh() {
 
 void RowParallelLinear::backward_input(const float* dy_local, int samples, float* dx) {
   const float* dy = exit_.backward(dy_local, samples);
+  if (weight_bf16_.active()) {
+    kernels::linear_backward_input_bf16(dy, weight_bf16_.data(), samples * seq_len_, in_, out_,
+                                        ws_.bf16_grad.data(), dx);
+    return;
+  }
   kernels::linear_backward_input(dy, w_.weight, samples * seq_len_, in_, out_, dx, false);
 }
 
@@ -196,6 +214,14 @@ void RowParallelLinear::backward_weight(const float* dy_local, const float* x, i
   bias_gradient(dy_local, static_cast<size_t>(samples) * local_seq_, out_, w_.d_bias);
   const float* dy = exit_.backward(dy_local, samples);
   kernels::linear_backward_weight(dy, x, samples * seq_len_, in_, out_, w_.d_weight, nullptr);
+}
+
+void RowParallelLinear::backward_weight(const float* dy_local, const kernels::Bf16* x,
+                                        int samples) {
+  bias_gradient(dy_local, static_cast<size_t>(samples) * local_seq_, out_, w_.d_bias);
+  const float* dy = exit_.backward(dy_local, samples);
+  kernels::linear_backward_weight_bf16(dy, x, samples * seq_len_, in_, out_, ws_.bf16_grad.data(),
+                                       w_.d_weight);
 }
 
 }  // namespace paratrain

@@ -95,7 +95,8 @@ class ColumnParallelLinear {
   // backward in two halves (zero-bubble schedules): dx_local now, the weight and
   // bias gradients later from the same dy and x_local. Under sequence
   // parallelism backward_weight gathers x again, a collective: every rank of
-  // the group runs it at the same point of its list.
+  // the group runs it at the same point of its list. Under bf16 each half
+  // rounds its products' inputs as backward does.
   void backward_input(const float* dy, int samples, float* dx_local);
   void backward_weight(const float* dy, const float* x_local, int samples);
 
@@ -134,6 +135,8 @@ class RowParallelLinear {
   void refresh_bf16_weight() { weight_bf16_.refresh(); }
   void forward(const kernels::Bf16* x, int samples, float* y_local);
   void backward(const float* dy_local, const kernels::Bf16* x, int samples, float* dx);
+  // The weight half of a split backward under bf16 (backward_input serves both precisions).
+  void backward_weight(const float* dy_local, const kernels::Bf16* x, int samples);
 
  private:
   TensorRegionExit exit_;

@@ -111,6 +111,21 @@ std::vector<ParameterSpec> unit_parameter_specs(const ModelConfig& config, int u
           whole(prefix + "mlp.fc2.bias", {d}, zeros, 0, slice)};
 }
 
+std::vector<ParameterSpec> piece_parameter_specs(const ModelConfig& config, const UnitPiece& piece,
+                                                 const TensorSlice& slice) {
+  std::vector<ParameterSpec> specs = unit_parameter_specs(config, piece.unit, slice);
+  if (piece.part == BlockPart::kWhole) return specs;
+  // A block's first six tensors (ln1, qkv, proj) are its attention half's.
+  constexpr size_t kAttentionTensors = 6;
+  PT_CHECK(specs.size() == 2 * kAttentionTensors, "a block part of a unit that is not a block");
+  if (piece.part == BlockPart::kAttention) {
+    specs.resize(kAttentionTensors);
+  } else {
+    specs.erase(specs.begin(), specs.begin() + kAttentionTensors);
+  }
+  return specs;
+}
+
 namespace {
 
 size_t total_elements(const std::vector<ParameterSpec>& specs, size_t pad_to = 1) {

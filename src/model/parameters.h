@@ -10,6 +10,7 @@
 
 #include "core/memory.h"
 #include "model/config.h"
+#include "model/pieces.h"
 
 namespace paratrain {
 
@@ -55,6 +56,10 @@ int unit_count(const ModelConfig& config);
 // The unit's parameters as `slice` holds them (all of them by default).
 std::vector<ParameterSpec> unit_parameter_specs(const ModelConfig& config, int unit_index,
                                                 const TensorSlice& slice = {});
+// Those of one piece (model/pieces.h): a block's attention half holds ln1,
+// qkv and proj, its MLP half ln2, fc1 and fc2.
+std::vector<ParameterSpec> piece_parameter_specs(const ModelConfig& config, const UnitPiece& piece,
+                                                 const TensorSlice& slice = {});
 
 // Copies this rank's part of a full tensor (full_shape, row-major) into `local`.
 void extract_shard(const ParameterSpec& spec, const float* full, float* local);

@@ -8,6 +8,8 @@
 
 #include "core/error.h"
 #include "core/json_fields.h"
+#include "model/pieces.h"
+#include "parallel/partition.h"
 
 namespace paratrain {
 
@@ -18,14 +20,6 @@ void require(bool ok, const std::string& message) {
 }
 
 std::string str(long value) { return std::to_string(value); }
-
-// Forward FLOPs per token of one block and of the head, in block units.
-double head_cost_in_blocks(const ModelConfig& model) {
-  const double d = model.d_model, t = model.seq_len;
-  const double block = 2.0 * (4 * d * d + 2 * model.ffn_mult * d * d) + 4.0 * t * d;
-  const double head = 2.0 * model.vocab_size * d + 5.0 * model.vocab_size;  // matmul + softmax
-  return head / block;
-}
 
 void check_tensor_parallel(const ModelConfig& model, const Layout& layout) {
   const int tp = layout.grid.tp;
@@ -58,11 +52,20 @@ std::string Layout::to_json() const {
                         {"micro_batch", micro_batch},
                         {"schedule", schedule_kind_name(schedule)},
                         {"virtual_stages", virtual_stages},
-                        {"partition", partition},
+                        {"partition_units", partition},
                         {"bucket_bytes", bucket_bytes},
                         {"sequence_parallel", sequence_parallel},
                         {"zero", zero_stage_number(zero)}};
   if (!schedule_file.empty()) json["schedule_file"] = schedule_file;
+  // Blocks per stage as records had them before stages could start
+  // mid-block, where the partition falls on whole blocks (older readers).
+  std::vector<int> blocks;
+  for (size_t stage = 0; stage < partition.size(); ++stage) {
+    const int halves = partition[stage] - (stage == 0 ? 1 : 0) - (stage + 1 == partition.size() ? 1 : 0);
+    if (halves < 0 || halves % 2 != 0) break;
+    blocks.push_back(halves / 2);
+  }
+  if (!partition.empty() && blocks.size() == partition.size()) json["partition"] = blocks;
   return json.dump();
 }
 
@@ -80,12 +83,17 @@ Layout Layout::from_json(const nlohmann::json& json) {
     }
   }
   layout.virtual_stages = json_int_or(json, "virtual_stages", 1);
-  if (json_has(json, "partition")) {
-    if (!json["partition"].is_array()) throw JsonFieldError("partition", "is not an array");
-    for (const auto& count : json["partition"]) {
-      if (!count.is_number_integer()) throw JsonFieldError("partition", "holds a non-integer");
-      layout.partition.push_back(count.get<int>());
+  // "partition_units": partition units per stage; records written before a
+  // stage could start mid-block have "partition", blocks per stage.
+  for (const char* key : {"partition_units", "partition"}) {
+    if (!json_has(json, key) || !layout.partition.empty()) continue;
+    if (!json[key].is_array()) throw JsonFieldError(key, "is not an array");
+    std::vector<int> counts;
+    for (const auto& count : json[key]) {
+      if (!count.is_number_integer()) throw JsonFieldError(key, "holds a non-integer");
+      counts.push_back(count.get<int>());
     }
+    layout.partition = std::string(key) == "partition" ? partition_from_blocks(counts) : counts;
   }
   layout.bucket_bytes = static_cast<size_t>(json_int64_or(json, "bucket_bytes", static_cast<int64_t>(layout.bucket_bytes)));
   if (json_has(json, "sequence_parallel")) {
@@ -111,9 +119,10 @@ void check_layout(const ModelConfig& model, const Layout& layout, int world_size
           "--micro-batch (" + str(layout.micro_batch) + ") must divide the batch of a replica (" +
               str(replica) + " = --batch-size / --dp)");
   require(layout.virtual_stages >= 1, "--virtual-stages must be at least 1");
-  require(layout.model_stages() <= model.n_layers,
-          "--pp x --virtual-stages (" + str(layout.model_stages()) +
-              ") must not exceed --n-layers (" + str(model.n_layers) + "): every stage needs a block");
+  require(layout.model_stages() <= partition_unit_count(model),
+          "--pp x --virtual-stages (" + str(layout.model_stages()) + ") must not exceed 2 x --n-layers + 2 (" +
+              str(partition_unit_count(model)) +
+              "): every stage needs a partition unit (the embedding, half a block or the head)");
   bool splits_backward = false;  // a W action defers weight gradients
   if (layout.schedule_file.empty()) {
     check_pipeline_shape(layout.schedule, layout.pipeline_shape(model));
@@ -125,10 +134,11 @@ void check_layout(const ModelConfig& model, const Layout& layout, int world_size
       for (const Action& action : list) splits_backward |= action.kind == ActionKind::kWeight;
     }
   }
-  // The deferred weight gradients read fp32 inputs kept per micro-batch.
-  require(!splits_backward || (model.precision == Precision::kFp32 && model.recompute == Recompute::kNone),
-          "a schedule with weight-gradient (W) actions (zb-h1, zb-h2) runs with --precision fp32 and "
-          "--recompute none only");
+  // The deferred weight gradients read the linear layers' inputs kept per
+  // micro-batch; full recompute keeps them for no micro-batch.
+  require(!splits_backward || model.recompute != Recompute::kFull,
+          "a schedule with weight-gradient (W) actions (zb-h1, zb-h2) needs --recompute none or "
+          "selective: W reads each block's saved inputs, which --recompute full does not keep");
   if (layout.virtual_stages > 1 && layout.partition.empty()) {
     // Megatron's rule: each pipeline rank's blocks split evenly into its chunks.
     require(model.n_layers % layout.grid.pp == 0 &&
@@ -142,68 +152,26 @@ void check_layout(const ModelConfig& model, const Layout& layout, int world_size
 }
 
 std::vector<int> stage_partition(const ModelConfig& model, const Layout& layout) {
-  const int stages = layout.model_stages(), blocks = model.n_layers;
-  if (!layout.partition.empty()) {
-    require(static_cast<int>(layout.partition.size()) == stages,
-            "--partition needs one block count per model stage (" + str(stages) + " = --pp x --virtual-stages), got " +
-                str(static_cast<long>(layout.partition.size())));
-    for (int count : layout.partition) require(count >= 1, "--partition: every stage needs at least one block");
-    require(std::accumulate(layout.partition.begin(), layout.partition.end(), 0) == blocks,
-            "--partition must add up to --n-layers (" + str(blocks) + ")");
-    return layout.partition;
+  const int stages = layout.model_stages(), units = partition_unit_count(model);
+  if (layout.partition.empty()) return balanced_partition(model, stages, modelled_partition_costs(model));
+  const std::string given = partition_text(layout.partition);
+  require(static_cast<int>(layout.partition.size()) == stages,
+          "--partition " + given + " has " + str(static_cast<long>(layout.partition.size())) +
+              " stages; the layout has " + str(stages) + " (--pp x --virtual-stages)");
+  for (int count : layout.partition) {
+    require(count >= 1, "--partition: every stage needs at least half a block, the embedding or the head");
   }
-  // Minimise the largest stage cost over contiguous splits (dynamic programme
-  // over (stages used, blocks used)); embedding cost is negligible next to a block.
-  const double head = head_cost_in_blocks(model);
-  auto cost = [&](int stage, int first_block, int end_block) {
-    return (end_block - first_block) + (stage == stages - 1 ? head : 0.0);
-  };
-  const double inf = std::numeric_limits<double>::infinity();
-  std::vector<std::vector<double>> best(stages + 1, std::vector<double>(blocks + 1, inf));
-  std::vector<std::vector<int>> cut(stages + 1, std::vector<int>(blocks + 1, 0));
-  best[0][0] = 0;
-  for (int stage = 1; stage <= stages; ++stage) {
-    for (int used = stage; used <= blocks; ++used) {
-      for (int prev = stage - 1; prev < used; ++prev) {
-        const double value = std::max(best[stage - 1][prev], cost(stage - 1, prev, used));
-        if (value < best[stage][used] - 1e-12) {
-          best[stage][used] = value;
-          cut[stage][used] = prev;
-        }
-      }
-    }
-  }
-  std::vector<int> counts(stages);
-  for (int stage = stages, used = blocks; stage > 0; --stage) {
-    counts[stage - 1] = used - cut[stage][used];
-    used = cut[stage][used];
-  }
-  return counts;
+  const int total = std::accumulate(layout.partition.begin(), layout.partition.end(), 0);
+  require(total == units, "--partition must add up to --n-layers (" + str(model.n_layers) + ") blocks (" +
+                              given + " holds " + str((total - 2) / 2) + (total % 2 != 0 ? ".5" : "") + ")");
+  return layout.partition;
 }
 
 UnitRange stage_units(const ModelConfig& model, const std::vector<int>& partition, int stage) {
-  const int first_block = std::accumulate(partition.begin(), partition.begin() + stage, 0);
-  UnitRange range{1 + first_block, 1 + first_block + partition[stage]};
-  if (stage == 0) range.begin = 0;                                      // with the embedding
-  if (stage == static_cast<int>(partition.size()) - 1) range.end = model.n_layers + 2;  // and the head
-  return range;
-}
-
-std::vector<int> parse_partition(const std::string& text) {
-  std::vector<int> counts;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    try {
-      size_t used = 0;
-      counts.push_back(std::stoi(item, &used));
-      require(used == item.size(), "");
-    } catch (const std::exception&) {
-      throw UsageError("--partition must be a comma-separated list of block counts (got '" + text + "')");
-    }
-  }
-  require(!counts.empty(), "--partition must not be empty");
-  return counts;
+  PT_CHECK(std::accumulate(partition.begin(), partition.end(), 0) == partition_unit_count(model),
+           "a partition that does not cover the model");
+  const int begin = std::accumulate(partition.begin(), partition.begin() + stage, 0);
+  return {begin, begin + partition[stage]};
 }
 
 }  // namespace paratrain

@@ -8,6 +8,7 @@
 
 #include "comm/process_grid.h"
 #include "model/config.h"
+#include "parallel/partition.h"
 #include "parallel/schedule.h"
 
 namespace paratrain {
@@ -25,7 +26,9 @@ struct Layout {
   int micro_batch = 0;        // samples per micro-batch; 0: the replica's whole batch
   ScheduleKind schedule = ScheduleKind::kOneFOneB;
   int virtual_stages = 1;
-  std::vector<int> partition;  // blocks per model stage; empty: balanced by modelled cost
+  // Partition units per model stage (parallel/partition.h); empty: balanced
+  // by modelled cost (train and bench measure the units first and fill it).
+  std::vector<int> partition;
   size_t bucket_bytes = 4u << 20;  // data-parallel gradient bucket size
   bool sequence_parallel = false;  // split layernorm/dropout regions along the sequence (tp > 1)
   ZeroStage zero = ZeroStage::kNone;
@@ -56,18 +59,15 @@ struct Layout {
 // blocks, the schedule's own rules, the partition. Checks no MPI state.
 void check_layout(const ModelConfig& model, const Layout& layout, int world_size);
 
-// Blocks per model stage. Given by hand, it is checked; otherwise chosen to
-// minimise the costliest stage, with the embedding on the first stage and
-// ln_f + lm_head + loss on the last (their cost modelled in FLOPs).
+// Partition units per model stage. Given, it is checked; otherwise chosen to
+// minimise the costliest stage at the modelled costs (parallel/partition.h).
 std::vector<int> stage_partition(const ModelConfig& model, const Layout& layout);
 
-// The units [begin, end) of model stage `stage` (0 = Embed, 1..L blocks, L+1 Head).
+// The partition units [begin, end) of model stage `stage` (model/pieces.h:
+// 0 = Embed, 2b + 1 and 2b + 2 block b's attention and MLP halves, 2L + 1 Head).
 struct UnitRange {
   int begin = 0, end = 0;
 };
 UnitRange stage_units(const ModelConfig& model, const std::vector<int>& partition, int stage);
-
-// "2,3,3" -> {2, 3, 3}; UsageError for anything else.
-std::vector<int> parse_partition(const std::string& text);
 
 }  // namespace paratrain

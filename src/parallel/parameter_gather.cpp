@@ -15,8 +15,8 @@ constexpr int kWriter = 0;  // world rank that receives the full tensors
 std::vector<ParameterSpec> stage_specs(const ModelConfig& model, const UnitRange& units,
                                        const TensorSlice& slice) {
   std::vector<ParameterSpec> specs;
-  for (int unit = units.begin; unit < units.end; ++unit) {
-    for (auto& spec : unit_parameter_specs(model, unit, slice)) specs.push_back(std::move(spec));
+  for (const UnitPiece& piece : pieces_of(model, units.begin, units.end)) {
+    for (auto& spec : piece_parameter_specs(model, piece, slice)) specs.push_back(std::move(spec));
   }
   return specs;
 }

@@ -30,7 +30,7 @@ Trainer::Trainer(const TrainOptions& options, const Layout& layout, const Proces
   for (int chunk_idx = 0; chunk_idx < shape.virtual_stages; ++chunk_idx) {
     const UnitRange units = stage_units(model, partition_, model_stage(shape, pp_rank, chunk_idx));
     const int slots = PipelineExecutor::slots_needed(schedule, chunk_idx);
-    chunks_.push_back(std::make_unique<ModelChunk>(model, units.begin, units.end, tracker,
+    chunks_.push_back(std::make_unique<ModelChunk>(model, pieces_of(model, units.begin, units.end), tracker,
                                                    *workspace_, micro_batch, slots, tp_, padding));
     ParameterTable& params = chunks_.back()->params();
     if (!tracker.plans_only()) initialize_parameters(params, options.seed);

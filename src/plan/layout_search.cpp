@@ -99,7 +99,7 @@ std::vector<PlannedLayout> plan_layouts(const PlanRequest& request) {
     for (Recompute recompute : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
       PlanTarget target{request.options, layout, request.precision, request.cluster};
       target.options.model.recompute = recompute;
-      if (!accepted(target.options.model, layout)) continue;  // zero-bubble needs none
+      if (!accepted(target.options.model, layout)) continue;  // zero-bubble refuses full recompute
       PlannedLayout entry;
       entry.layout = layout;
       entry.recompute = recompute;

@@ -41,10 +41,10 @@ PipelineCosts pipeline_costs(const PlanTarget& target) {
     for (int chunk = 0; chunk < shape.virtual_stages; ++chunk) {
       const UnitRange units = stage_units(model, partition, model_stage(shape, pp_rank, chunk));
       ChunkCost cost;
-      for (int unit = units.begin; unit < units.end; ++unit) {
+      for (const UnitPiece& piece : pieces_of(model, units.begin, units.end)) {
         for (Pass pass : {Pass::kForward, Pass::kBackward}) {
           const UnitSeconds seconds =
-              unit_seconds(unit_work(model, unit, shard, pass), target.cluster.device, target.precision,
+              unit_seconds(piece_work(model, piece, shard, pass), target.cluster.device, target.precision,
                            model.seq_len, tp_link, layout.grid.tp);
           UnitSeconds& sum = pass == Pass::kForward ? cost.forward : cost.backward;
           sum.compute += seconds.compute;

@@ -36,23 +36,24 @@ void add_region_exchange(UnitWork& work, const ShardShape& shard, double activat
   }
 }
 
-// What --recompute adds to a block's backward (model/block.cpp): selective
-// recomputes each head's scores and softmax from the saved q and k (the
-// q k^T half of the forward's attention FLOPs); full runs the block's
-// forward again from its kept input, collectives included (block_work is
-// declared in the header).
-void add_recompute(UnitWork& work, const ModelConfig& model, const ShardShape& shard,
-                   double forward_attention_flops) {
-  if (model.recompute == Recompute::kSelective) {
-    work.attention_flops += forward_attention_flops / 2;
-  } else if (model.recompute == Recompute::kFull) {
-    const UnitWork forward = block_work(model, shard, Pass::kForward);
-    work.gemms.insert(work.gemms.end(), forward.gemms.begin(), forward.gemms.end());
-    work.attention_flops += forward.attention_flops;
-    for (int idx = 0; idx < kVectorKernelCount; ++idx) work.vector_bytes[idx] += forward.vector_bytes[idx];
-    work.tp_collectives.insert(work.tp_collectives.end(), forward.tp_collectives.begin(),
-                               forward.tp_collectives.end());
-  }
+void merge_into(UnitWork& work, const UnitWork& more) {
+  work.gemms.insert(work.gemms.end(), more.gemms.begin(), more.gemms.end());
+  work.attention_flops += more.attention_flops;
+  for (int idx = 0; idx < kVectorKernelCount; ++idx) work.vector_bytes[idx] += more.vector_bytes[idx];
+  work.tp_collectives.insert(work.tp_collectives.end(), more.tp_collectives.begin(),
+                             more.tp_collectives.end());
+}
+
+// One residual half's streaming work: its layernorm, the dropout on its
+// branch (the same mask regenerated in backward) and the residual add (read
+// x and y, write x), the last at the layernorm's rate: the closest
+// streaming kernel calibrated.
+void add_residual_half(UnitWork& work, const ModelConfig& model, double region, Pass pass) {
+  const double d = model.d_model;
+  const double backward = pass == Pass::kBackward ? 1.5 : 1.0;  // backward reads one more tensor
+  add_vector(work, VectorKernel::kLayerNorm, region * d, 2.0 * backward);
+  if (model.dropout > 0) add_vector(work, VectorKernel::kDropout, region * d, 2.0);
+  add_vector(work, VectorKernel::kLayerNorm, region * d, 3.0);
 }
 
 }  // namespace
@@ -77,29 +78,49 @@ UnitWork embed_work(const ModelConfig& model, const ShardShape& shard, Pass pass
   return work;
 }
 
-UnitWork block_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
+// What --recompute adds to a half's backward (model/block.cpp): selective
+// recomputes each head's scores and softmax from the saved q and k (the
+// q k^T half of the forward's attention FLOPs); full runs the half's forward
+// again from its kept input, collectives included.
+UnitWork attention_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
   UnitWork work;
   const int tokens = shard.samples * model.seq_len;
-  const int d = model.d_model, ffn = model.ffn_width(), tp = shard.tp;
+  const int d = model.d_model, tp = shard.tp;
   add_gemm(work, pass, tokens, 3 * d / tp, d);  // qkv (column parallel)
   add_gemm(work, pass, tokens, d, d / tp);      // proj (row parallel)
-  add_gemm(work, pass, tokens, ffn / tp, d);    // fc1 (column parallel)
-  add_gemm(work, pass, tokens, d, ffn / tp);    // fc2 (row parallel)
   const double per_direction = 4.0 * tokens * static_cast<double>(model.seq_len) * d / tp;
   work.attention_flops = pass == Pass::kForward ? per_direction : 2.0 * per_direction;
   const double region = shard.sequence_parallel ? static_cast<double>(tokens) / tp : tokens;
-  const double backward = pass == Pass::kBackward ? 1.5 : 1.0;  // backward reads one more tensor
-  add_vector(work, VectorKernel::kLayerNorm, 2.0 * region * d, 2.0 * backward);
-  // Two residual sites: dropout (the same mask regenerated in backward)
-  // and the residual add (read x and y, write x), at the layernorm's rate:
-  // the closest streaming kernel calibrated.
-  if (model.dropout > 0) add_vector(work, VectorKernel::kDropout, 2.0 * region * d, 2.0);
-  add_vector(work, VectorKernel::kLayerNorm, 2.0 * region * d, 3.0);
+  add_residual_half(work, model, region, pass);
+  add_region_exchange(work, shard, static_cast<double>(tokens) * d * kFloat);  // g forward, f backward
+  if (pass == Pass::kBackward && model.recompute == Recompute::kSelective) {
+    work.attention_flops += per_direction / 2;
+  } else if (pass == Pass::kBackward && model.recompute == Recompute::kFull) {
+    merge_into(work, attention_work(model, shard, Pass::kForward));
+  }
+  return work;
+}
+
+UnitWork mlp_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
+  UnitWork work;
+  const int tokens = shard.samples * model.seq_len;
+  const int d = model.d_model, ffn = model.ffn_width(), tp = shard.tp;
+  add_gemm(work, pass, tokens, ffn / tp, d);  // fc1 (column parallel)
+  add_gemm(work, pass, tokens, d, ffn / tp);  // fc2 (row parallel)
+  const double region = shard.sequence_parallel ? static_cast<double>(tokens) / tp : tokens;
+  add_residual_half(work, model, region, pass);
+  const double backward = pass == Pass::kBackward ? 1.5 : 1.0;
   add_vector(work, VectorKernel::kGelu, static_cast<double>(tokens) * ffn / tp, 2.0 * backward);
-  const double activation_bytes = static_cast<double>(tokens) * d * kFloat;
-  add_region_exchange(work, shard, activation_bytes);  // attention: g forward, f backward
-  add_region_exchange(work, shard, activation_bytes);  // MLP
-  if (pass == Pass::kBackward) add_recompute(work, model, shard, per_direction);
+  add_region_exchange(work, shard, static_cast<double>(tokens) * d * kFloat);
+  if (pass == Pass::kBackward && model.recompute == Recompute::kFull) {
+    merge_into(work, mlp_work(model, shard, Pass::kForward));
+  }
+  return work;
+}
+
+UnitWork block_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
+  UnitWork work = attention_work(model, shard, pass);
+  merge_into(work, mlp_work(model, shard, pass));
   return work;
 }
 
@@ -132,9 +153,15 @@ UnitWork head_work(const ModelConfig& model, const ShardShape& shard, Pass pass)
 }
 
 UnitWork unit_work(const ModelConfig& model, int unit, const ShardShape& shard, Pass pass) {
-  PT_CHECK(unit >= 0 && unit <= model.n_layers + 1, "unit outside the model");
-  if (unit == 0) return embed_work(model, shard, pass);
-  if (unit == model.n_layers + 1) return head_work(model, shard, pass);
+  return piece_work(model, {unit, BlockPart::kWhole}, shard, pass);
+}
+
+UnitWork piece_work(const ModelConfig& model, const UnitPiece& piece, const ShardShape& shard, Pass pass) {
+  PT_CHECK(piece.unit >= 0 && piece.unit <= model.n_layers + 1, "unit outside the model");
+  if (piece.unit == 0) return embed_work(model, shard, pass);
+  if (piece.unit == model.n_layers + 1) return head_work(model, shard, pass);
+  if (piece.part == BlockPart::kAttention) return attention_work(model, shard, pass);
+  if (piece.part == BlockPart::kMlp) return mlp_work(model, shard, pass);
   return block_work(model, shard, pass);
 }
 

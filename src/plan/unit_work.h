@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/config.h"
+#include "model/pieces.h"
 #include "plan/cluster.h"
 #include "plan/collective_cost.h"
 
@@ -44,9 +45,14 @@ struct ShardShape {
 
 UnitWork embed_work(const ModelConfig& model, const ShardShape& shard, Pass pass);
 UnitWork block_work(const ModelConfig& model, const ShardShape& shard, Pass pass);
+// A block's halves (model/pieces.h); block_work is their sum.
+UnitWork attention_work(const ModelConfig& model, const ShardShape& shard, Pass pass);
+UnitWork mlp_work(const ModelConfig& model, const ShardShape& shard, Pass pass);
 UnitWork head_work(const ModelConfig& model, const ShardShape& shard, Pass pass);
 // Unit index as the layout counts them: 0 = Embed, 1..L blocks, L + 1 = Head.
 UnitWork unit_work(const ModelConfig& model, int unit, const ShardShape& shard, Pass pass);
+// A piece: a whole unit, or a block's half where a stage boundary cuts it.
+UnitWork piece_work(const ModelConfig& model, const UnitPiece& piece, const ShardShape& shard, Pass pass);
 
 // Seconds of a unit's work on `device`: its compute, and separately its
 // tensor-parallel collectives over `tp_link`.

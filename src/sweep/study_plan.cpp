@@ -39,8 +39,8 @@ SweepSpec study_spec(bool full, int ranks, int repeats) {
                  {SweepField::kMicroBatch, {1, 2, 4, 8}},
                  // fp32 (the base, reused) against bf16 autocast, and no
                  // recompute (the base) against selective and full, every
-                 // strategy (zero-bubble ones skip recompute: their split
-                 // backward keeps what recompute would drop).
+                 // strategy (zero-bubble ones skip full recompute: their
+                 // split backward keeps what it would drop).
                  {SweepField::kPrecision, {0, 1}},
                  {SweepField::kRecompute, {0, 1, 2}}};
     // Three repeats of 3 measured steps rather than one run of 5: the

@@ -111,6 +111,16 @@ TEST(Bf16Layouts, PipelineInterleaved) {
                                            "--virtual-stages 2"),
                          "pp2 interleaved");
 }
+// Zero-bubble: the weight-gradient half rounds the same dy and the same
+// kept inputs to bf16 as the whole backward does.
+TEST(Bf16Layouts, PipelineZbH1) {
+  expect_bf16_equivalent(train(2, "zbh1", "--precision bf16 --pp 2 --micro-batch 1 --schedule zb-h1"), "pp2 zb-h1");
+}
+TEST(Bf16Layouts, PipelineZbH2TensorSequenceParallel) {
+  expect_bf16_equivalent(train(4, "zbh2tpsp", "--precision bf16 --pp 2 --tp 2 --sequence-parallel --micro-batch 2 "
+                                              "--schedule zb-h2"),
+                         "pp2 x tp2 sp zb-h2");
+}
 TEST(Bf16Layouts, TensorParallel2) { expect_bf16_equivalent(train(2, "tp2", "--precision bf16 --tp 2"), "tp2"); }
 TEST(Bf16Layouts, TensorParallel2Sequence) {
   expect_bf16_equivalent(train(2, "tp2sp", "--precision bf16 --tp 2 --sequence-parallel"), "tp2 sp");
@@ -139,6 +149,17 @@ TEST(Recompute, FullUnderTensorAndPipelineParallel) {
                    none, "tp2 pp2 sp full");
   expect_identical(train(4, "rc_tp_sel", "--tp 2 --pp 2 --micro-batch 2 --sequence-parallel --recompute selective"),
                    none, "tp2 pp2 sp selective");
+}
+
+// Selective recompute under a split backward: B recomputes the softmax as
+// the whole backward would, W reads nothing selective recompute drops.
+TEST(Recompute, SelectiveUnderZeroBubbleIsBitIdentical) {
+  const auto none = train(2, "zb_none", "--pp 2 --micro-batch 1 --schedule zb-h1");
+  expect_identical(train(2, "zb_sel", "--pp 2 --micro-batch 1 --schedule zb-h1 --recompute selective"), none,
+                   "pp2 zb-h1 selective");
+  const auto none16 = train(2, "zb_none16", "--precision bf16 --pp 2 --micro-batch 1 --schedule zb-h1");
+  expect_identical(train(2, "zb_sel16", "--precision bf16 --pp 2 --micro-batch 1 --schedule zb-h1 --recompute selective"),
+                   none16, "pp2 zb-h1 bf16 selective");
 }
 
 TEST(Bf16Verify, BothReferenceFiles) {

@@ -116,7 +116,7 @@ TEST(TensorParallelMemory, SequenceParallelDividesTheLayerNormRegions) {
   auto bytes_of = [&](const TensorParallel& parallel) {
     Workspace workspace(tracker, model, micro_batch, parallel);
     ParameterTable params(tracker, unit_parameter_specs(model, 1, parallel.slice()));
-    Block block(model, 0, params, workspace, parallel, tracker, micro_batch, 1);
+    Block block(model, 0, BlockPart::kWhole, params, workspace, parallel, tracker, micro_batch, 1);
     return std::pair{block.sequence_region_bytes(), block.tensor_region_bytes()};
   };
   const auto [plain_seq, plain_tensor] = bytes_of(TensorParallel{});
@@ -129,7 +129,7 @@ TEST(TensorParallelMemory, SequenceParallelDividesTheLayerNormRegions) {
   // and the chunk's residual stream between units too
   const size_t before = tracker.live_bytes(MemoryCategory::kActivations);
   Workspace workspace(tracker, model, micro_batch, TensorParallel{&group, true});
-  ModelChunk chunk(model, 1, 3, tracker, workspace, micro_batch, 1, TensorParallel{&group, true});
+  ModelChunk chunk(model, pieces_of(model, 1, 5), tracker, workspace, micro_batch, 1, TensorParallel{&group, true});
   const size_t sp_chunk = tracker.live_bytes(MemoryCategory::kActivations) - before;
   EXPECT_EQ(sp_chunk, 2 * (sp_seq + sp_tensor) +
                           3 * size_t(micro_batch) * model.seq_len / tp * model.d_model * sizeof(float));

@@ -154,7 +154,7 @@ TEST(GradientSync, ZeroScatterRecordsAReduceScatter) {
   Timeline timeline;
   ModelConfig model = tiny_config();
   Workspace workspace(tracker, model, 1, {});
-  ModelChunk chunk(model, 0, unit_count(model), tracker, workspace, 1, 1, {}, 1);
+  ModelChunk chunk(model, whole_model(model), tracker, workspace, 1, 1, {}, 1);
   fill_grads(chunk.params());
   std::vector<float> before(chunk.params().grads(), chunk.params().grads() + chunk.params().size());
   ZeroGradientScatter scatter({&chunk}, world, timeline);
@@ -173,7 +173,7 @@ TEST(ParameterGather, ReturnsTheFullTensorsOfTheModel) {
   MemoryTracker tracker;
   ModelConfig model = tiny_config();
   Workspace workspace(tracker, model, 1, {});
-  ModelChunk chunk(model, 0, unit_count(model), tracker, workspace, 1, 1, {}, 1);
+  ModelChunk chunk(model, whole_model(model), tracker, workspace, 1, 1, {}, 1);
   initialize_parameters(chunk.params(), 5);
   const ParameterGather gather(model, Layout{}, grid);
   for (ReplicaHolding holding : {ReplicaHolding::kWhole, ReplicaHolding::kSharded}) {

@@ -56,6 +56,20 @@ TEST(ZeroBubbleEquivalence, Pipeline2TensorParallel2ZbH1) {
                        "pp=2 x tp=2 zb-h1");
 }
 
+// Stages that start mid-block (model/pieces.h): the attention half's output
+// crosses the pipeline instead of a block's.
+TEST(ZeroBubbleEquivalence, Pipeline2OneFOneBHalfBlockPartition) {
+  expect_same_training(train(2, "pp2half", "--pp 2 --micro-batch 1 --schedule 1f1b --partition 'embed+1.5|2.5+head'"),
+                       "pp=2 1f1b embed+1.5|2.5+head");
+}
+
+TEST(ZeroBubbleEquivalence, Pipeline2ZbH1EmbeddingAloneAndHalfBlocks) {
+  expect_same_training(train(2, "pp2embed", "--pp 2 --micro-batch 1 --schedule zb-h1 --partition 'embed|4+head'"),
+                       "pp=2 zb-h1 embed|4+head");
+  expect_same_training(train(4, "pp4half", "--pp 4 --micro-batch 2 --schedule zb-h1 --partition 0.5,1.5,1.5,0.5"),
+                       "pp=4 zb-h1 0.5,1.5,1.5,0.5");
+}
+
 // Sequence parallelism gathers a linear layer's input again in W: a
 // collective inside the weight-gradient half.
 TEST(ZeroBubbleEquivalence, Pipeline2TensorParallel2SequenceParallelZbH2) {

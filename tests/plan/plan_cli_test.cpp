@@ -58,7 +58,7 @@ TEST(PlanCommand, BadInputGetsOneLineAndExitTwo) {
   expect_one_line_usage_error(kTinyPlan + " --ranks 2 --explain dp2/mbx" + a100, "/mbN");
   expect_one_line_usage_error(kTinyPlan + " --ranks 2 --explain dp2/mb3" + a100, "--micro-batch (3)");
   expect_one_line_usage_error(kTinyPlan + " --ranks 16" + a100, "devices");
-  expect_one_line_usage_error(kTinyPlan + " --ranks 5" + a100, "no layout of this model fits 5 ranks");
+  expect_one_line_usage_error(kTinyPlan + " --ranks 11 --nodes 2" + a100, "no layout of this model fits 11 ranks");
   const std::string bad = testing::temp_path("bad-cluster.json");
   std::ofstream(bad) << R"({"devices_per_node": 8, "nodes": 1})";
   expect_one_line_usage_error(kTinyPlan + " --ranks 2 --cluster " + bad, "device");
