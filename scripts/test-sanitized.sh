@@ -11,7 +11,10 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # Only the targets the selected tests need (not the multi-rank test binaries).
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DPARATRAIN_SANITIZE=ON
+# -O1 for our code (the kernels keep their -O3): the sanitizers' checks are
+# the same, and the build took 1,122 s instead of 1,977 s at -O3 on the
+# 2-core machine, with the tests 117 s instead of 108 s.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DPARATRAIN_SANITIZE=ON
 cmake --build build-asan -j "$(nproc)" --target paratrain core_test kernels_test io_test model_test \
   cli_test layout_test comm_test parallel_test parts_test report_test record_test host_sweep_test \
   bf16_kernels_test plan_test
