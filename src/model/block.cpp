@@ -39,13 +39,11 @@ size_t bytes_of(std::initializer_list<const Buffer<kernels::Bf16>*> buffers) {
 
 }  // namespace
 
-Block::Weights Block::bind(ParameterTable& params, const std::string& prefix, BlockPart part,
-                           bool grads) {
+Block::Weights Block::bind(ParameterTable& params, const std::string& prefix, bool grads) {
+  // A chunk's table holds only its part's tensors (piece_parameter_specs);
+  // what is not there stays null, and a part reads only its own half.
   auto get = [&](const char* name) -> float* {
-    const bool mlp_tensor = name[0] == 'm' || std::strncmp(name, "ln2", 3) == 0;
-    if ((part == BlockPart::kAttention && mlp_tensor) || (part == BlockPart::kMlp && !mlp_tensor)) {
-      return nullptr;  // the other half's
-    }
+    if (!params.contains(prefix + name)) return nullptr;
     return grads ? params.grad(prefix + name) : params.value(prefix + name);
   };
   return {get("ln1.weight"),       get("ln1.bias"),         get("attn.qkv.weight"),
@@ -70,8 +68,8 @@ Block::Block(const ModelConfig& config, int block_index, BlockPart part, Paramet
       local_width_(config.d_model / tp.size()),
       local_ffn_(config.ffn_width() / tp.size()),
       local_seq_(tp.local_seq_len(config.seq_len)),
-      w_(bind(params, "blocks." + std::to_string(block_index) + ".", part, false)),
-      dw_(bind(params, "blocks." + std::to_string(block_index) + ".", part, true)),
+      w_(bind(params, "blocks." + std::to_string(block_index) + ".", false)),
+      dw_(bind(params, "blocks." + std::to_string(block_index) + ".", true)),
       ws_(workspace),
       qkv_(tp, workspace, linear(w_, dw_, &Weights::qkv_w, &Weights::qkv_b), config.seq_len,
            config.d_model, 3 * local_width_),

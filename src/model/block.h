@@ -62,8 +62,8 @@ class Block : public Unit {
     float *ln1_w, *ln1_b, *qkv_w, *qkv_b, *proj_w, *proj_b, *ln2_w, *ln2_b, *fc1_w, *fc1_b,
         *fc2_w, *fc2_b;
   };
-  // The part's tensors; those of the other half stay null.
-  static Weights bind(ParameterTable& params, const std::string& prefix, BlockPart part, bool grads);
+  // The block's tensors that `params` holds; the others stay null.
+  static Weights bind(ParameterTable& params, const std::string& prefix, bool grads);
   static LinearWeights linear(const Weights& w, const Weights& dw, float* Weights::*weight,
                               float* Weights::*bias);
 
