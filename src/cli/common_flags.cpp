@@ -40,7 +40,7 @@ void add_numerics_flags(CLI::App& app, ModelConfig& model) {
       ->default_str("fp32");
   app.add_option_function<std::string>(
          "--recompute", typed([&model](const std::string& text) { model.recompute = parse_recompute(text); }),
-         "recompute in backward: none, selective (attention softmax) or full (each block)")
+         "recompute in backward: none, selective (attention softmax, GELU) or full (each block)")
       ->default_str("none");
 }
 

@@ -25,6 +25,12 @@ void round_to_bf16_in_place(float* values, size_t count) {
   for (size_t idx = 0; idx < count; ++idx) values[idx] = kernels::to_float(kernels::to_bf16(values[idx]));
 }
 
+// A kept bf16 tensor as floats again, exactly, for a kernel that reads fp32.
+const float* widen(const Buffer<kernels::Bf16>& kept, float* scratch) {
+  for (size_t idx = 0; idx < kept.size(); ++idx) scratch[idx] = kernels::to_float(kept.data()[idx]);
+  return scratch;
+}
+
 size_t bytes_of(std::initializer_list<const Buffer<float>*> buffers) {
   size_t total = 0;
   for (const auto* buffer : buffers) total += buffer->size() * sizeof(float);
@@ -104,50 +110,54 @@ Block::Block(const ModelConfig& config, int block_index, BlockPart part, Paramet
 // What a part saves: the attention half ln1's output and statistics, q k v,
 // the softmax and the attention output; the MLP half ln2's, fc1's output and
 // GELU's; the whole block also x_mid, which between halves is the stream
-// buffer the stage sends.
+// buffer the stage sends. Under bf16 what only feeds a matmul is kept in
+// bf16; selective recompute keeps neither the softmax nor GELU's output
+// (both recomputed in backward: the softmax from q and k, GELU from fc1's
+// output, which its backward keeps anyway).
 void Block::allocate_saved(MemoryTracker& tracker, Saved& s, int micro_batch, BlockPart part) {
   const size_t full_rows = static_cast<size_t>(micro_batch) * config_.seq_len;
   const size_t local_rows = static_cast<size_t>(micro_batch) * local_seq_;
   const size_t d = config_.d_model, seq = config_.seq_len;
   const auto act = MemoryCategory::kActivations;
+  const bool selective = config_.recompute == Recompute::kSelective;
+  // fp32, or bf16 under bf16 autocast: a tensor that only feeds matmuls.
+  auto matmul_input = [&](Buffer<float>& fp32, Buffer<kernels::Bf16>& half, size_t count) {
+    if (bf16()) {
+      half = Buffer<kernels::Bf16>(tracker, act, count);
+    } else {
+      fp32 = Buffer<float>(tracker, act, count);
+    }
+  };
   if (part != BlockPart::kMlp) {
-    s.ln1_out = Buffer<float>(tracker, act, local_rows * d);
+    matmul_input(s.ln1_out, s.ln1_out_bf16, local_rows * d);
     s.ln1_mean = Buffer<float>(tracker, act, local_rows);
     s.ln1_rstd = Buffer<float>(tracker, act, local_rows);
+    matmul_input(s.qkv, s.qkv_bf16, full_rows * 3 * local_width_);
+    if (!selective) {
+      s.probs = Buffer<float>(tracker, act, static_cast<size_t>(micro_batch) * local_heads_ * seq * seq);
+    }
+    matmul_input(s.heads, s.heads_bf16, full_rows * local_width_);
   }
   if (part == BlockPart::kWhole) s.x_mid = Buffer<float>(tracker, act, local_rows * d);
   if (part != BlockPart::kAttention) {
-    s.ln2_out = Buffer<float>(tracker, act, local_rows * d);
+    matmul_input(s.ln2_out, s.ln2_out_bf16, local_rows * d);
     s.ln2_mean = Buffer<float>(tracker, act, local_rows);
     s.ln2_rstd = Buffer<float>(tracker, act, local_rows);
-  }
-  if (part != BlockPart::kMlp) {
-    s.qkv = Buffer<float>(tracker, act, full_rows * 3 * local_width_);
-    if (config_.recompute != Recompute::kSelective) {
-      s.probs = Buffer<float>(tracker, act, static_cast<size_t>(micro_batch) * local_heads_ * seq * seq);
-    }
-  }
-  if (part != BlockPart::kAttention) s.hidden = Buffer<float>(tracker, act, full_rows * local_ffn_);
-  if (bf16()) {
-    if (part != BlockPart::kMlp) s.heads_bf16 = Buffer<kernels::Bf16>(tracker, act, full_rows * local_width_);
-    if (part != BlockPart::kAttention) {
-      s.activated_bf16 = Buffer<kernels::Bf16>(tracker, act, full_rows * local_ffn_);
-    }
-  } else {
-    if (part != BlockPart::kMlp) s.heads = Buffer<float>(tracker, act, full_rows * local_width_);
-    if (part != BlockPart::kAttention) s.activated = Buffer<float>(tracker, act, full_rows * local_ffn_);
+    s.hidden = Buffer<float>(tracker, act, full_rows * local_ffn_);
+    if (!selective) matmul_input(s.activated, s.activated_bf16, full_rows * local_ffn_);
   }
 }
 
 size_t Block::sequence_region_bytes() const {
   const Saved& s = saved_.empty() ? *ws_.recompute_saved : saved_.front();
-  return bytes_of({&s.ln1_out, &s.ln1_mean, &s.ln1_rstd, &s.x_mid, &s.ln2_out, &s.ln2_mean, &s.ln2_rstd});
+  return bytes_of({&s.ln1_out, &s.ln1_mean, &s.ln1_rstd, &s.x_mid, &s.ln2_out, &s.ln2_mean, &s.ln2_rstd}) +
+         bytes_of({&s.ln1_out_bf16, &s.ln2_out_bf16});
 }
 
 size_t Block::tensor_region_bytes() const {
   const Saved& s = saved_.empty() ? *ws_.recompute_saved : saved_.front();
   return bytes_of({&s.qkv, &s.probs, &s.heads, &s.hidden, &s.activated}) +
-         bytes_of({&s.heads_bf16, &s.activated_bf16});
+         bytes_of({&s.qkv_bf16, &s.heads_bf16, &s.activated_bf16});
 }
 
 void Block::branch_dropout(const StepContext& ctx, DropoutSite site, const MicroBatchView& batch,
@@ -180,6 +190,26 @@ void Block::project(Buffer<kernels::Bf16>& kept, const float* value, RowParallel
   linear.forward(kept.data(), samples, y_local);
 }
 
+const float* Block::saved_input(const Buffer<float>& fp32, const Buffer<kernels::Bf16>& half,
+                                float* scratch) const {
+  return bf16() ? widen(half, scratch) : fp32.data();
+}
+
+const float* Block::activated_fp32(const Saved& s, int samples) {
+  if (s.activated.size() != 0) return s.activated.data();
+  const size_t count = static_cast<size_t>(samples) * config_.seq_len * local_ffn_;
+  kernels::gelu_forward(s.hidden.data(), count, ws_.activated.data());
+  return ws_.activated.data();
+}
+
+const kernels::Bf16* Block::activated_bf16(const Saved& s, int samples) {
+  if (s.activated_bf16.size() != 0) return s.activated_bf16.data();
+  const size_t count = static_cast<size_t>(samples) * config_.seq_len * local_ffn_;
+  kernels::gelu_forward(s.hidden.data(), count, ws_.d_hidden.data());
+  kernels::round_to_bf16(ws_.d_hidden.data(), count, ws_.activated_bf16.data());
+  return ws_.activated_bf16.data();
+}
+
 void Block::forward(const StepContext& ctx, const MicroBatchView& batch, int slot, const float* in,
                     float* out) {
   refresh_bf16_weights(ctx.step);
@@ -203,12 +233,19 @@ void Block::forward_attention(const StepContext& ctx, const MicroBatchView& batc
   const int samples = batch.samples, d = config_.d_model, seq = config_.seq_len;
   const size_t local_size = static_cast<size_t>(samples) * local_seq_ * d;
   float* branch = ws_.branch.data();
-  kernels::layernorm_forward(in, w_.ln1_w, w_.ln1_b, samples * local_seq_, d, s.ln1_out.data(),
+  // Under bf16 ln1's output and q k v are made in scratch that is free until
+  // backward (d_normed, d_qkv) and kept rounded to bf16: they feed nothing
+  // but matmuls (qkv, attention's products), which round them the same way.
+  float* normed = bf16() ? ws_.d_normed.data() : s.ln1_out.data();
+  kernels::layernorm_forward(in, w_.ln1_w, w_.ln1_b, samples * local_seq_, d, normed,
                              s.ln1_mean.data(), s.ln1_rstd.data());
-  qkv_.forward(s.ln1_out.data(), samples, s.qkv.data());
-  // q, k and v feed nothing but attention's products: under bf16 they are
-  // rounded once, here, and kept so (a recompute rounds the same values again).
-  if (bf16()) round_to_bf16_in_place(s.qkv.data(), s.qkv.size());
+  float* qkv = bf16() ? ws_.d_qkv.data() : s.qkv.data();
+  qkv_.forward(normed, samples, qkv);
+  if (bf16()) {
+    kernels::round_to_bf16(normed, s.ln1_out_bf16.size(), s.ln1_out_bf16.data());
+    kernels::round_to_bf16(qkv, s.qkv_bf16.size(), s.qkv_bf16.data());
+    round_to_bf16_in_place(qkv, s.qkv_bf16.size());
+  }
   const kernels::AttentionShape shape{samples, seq, local_heads_, config_.head_dim(),
                                       tp_.rank() * local_heads_, bf16()};
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),
@@ -216,7 +253,7 @@ void Block::forward_attention(const StepContext& ctx, const MicroBatchView& batc
   // Under bf16 the fp32 attention output goes to scratch (d_attention is
   // free until backward) and only its bf16 rounding is kept.
   float* heads = bf16() ? ws_.d_attention.data() : s.heads.data();
-  kernels::attention_forward(s.qkv.data(), shape, probs_key, batch.first_sample, s.probs.data(),
+  kernels::attention_forward(qkv, shape, probs_key, batch.first_sample, s.probs.data(),
                              ws_.attention.data(), heads);
   project(s.heads_bf16, heads, proj_, samples, branch);
   branch_dropout(ctx, DropoutSite::kAttentionResidual, batch, branch);
@@ -229,12 +266,23 @@ void Block::forward_mlp(const StepContext& ctx, const MicroBatchView& batch, Sav
   const int full_rows = samples * config_.seq_len, local_rows = samples * local_seq_;
   const size_t local_size = static_cast<size_t>(local_rows) * d;
   float* branch = ws_.branch.data();
-  kernels::layernorm_forward(mid, w_.ln2_w, w_.ln2_b, local_rows, d, s.ln2_out.data(),
-                             s.ln2_mean.data(), s.ln2_rstd.data());
-  fc1_.forward(s.ln2_out.data(), samples, s.hidden.data());
-  float* activated = bf16() ? ws_.d_hidden.data() : s.activated.data();
+  float* normed = bf16() ? ws_.d_normed.data() : s.ln2_out.data();  // as ln1's in forward_attention
+  kernels::layernorm_forward(mid, w_.ln2_w, w_.ln2_b, local_rows, d, normed, s.ln2_mean.data(),
+                             s.ln2_rstd.data());
+  if (bf16()) kernels::round_to_bf16(normed, s.ln2_out_bf16.size(), s.ln2_out_bf16.data());
+  fc1_.forward(normed, samples, s.hidden.data());
+  // GELU's output goes to scratch where it is not kept (bf16, where its
+  // rounding is; selective recompute, which recomputes it in backward).
+  const bool keep_activated = s.activated.size() != 0;
+  float* activated = keep_activated ? s.activated.data() : ws_.d_hidden.data();
   kernels::gelu_forward(s.hidden.data(), static_cast<size_t>(full_rows) * local_ffn_, activated);
-  project(s.activated_bf16, activated, fc2_, samples, branch);
+  if (!bf16()) {
+    fc2_.forward(activated, samples, branch);
+  } else if (s.activated_bf16.size() != 0) {
+    project(s.activated_bf16, activated, fc2_, samples, branch);
+  } else {  // selective: rounded into the workspace's copy, which backward refills
+    project(ws_.activated_bf16, activated, fc2_, samples, branch);
+  }
   branch_dropout(ctx, DropoutSite::kMlpResidual, batch, branch);
   if (out != nullptr) add_into(mid, branch, local_size, out);  // null: a recompute
 }
@@ -304,11 +352,12 @@ void Block::backward_weight(const StepContext& /*ctx*/, const MicroBatchView& ba
   Kept& k = kept_[slot];
   if (has_mlp()) {
     if (bf16()) {
-      fc2_.backward_weight(k.d_fc2.data(), s.activated_bf16.data(), batch.samples);
+      fc2_.backward_weight(k.d_fc2.data(), activated_bf16(s, batch.samples), batch.samples);
     } else {
-      fc2_.backward_weight(k.d_fc2.data(), s.activated.data(), batch.samples);
+      fc2_.backward_weight(k.d_fc2.data(), activated_fp32(s, batch.samples), batch.samples);
     }
-    fc1_.backward_weight(k.d_fc1.data(), s.ln2_out.data(), batch.samples);
+    fc1_.backward_weight(k.d_fc1.data(), saved_input(s.ln2_out, s.ln2_out_bf16, ws_.branch.data()),
+                         batch.samples);
   }
   if (has_attention()) {
     if (bf16()) {
@@ -316,7 +365,8 @@ void Block::backward_weight(const StepContext& /*ctx*/, const MicroBatchView& ba
     } else {
       proj_.backward_weight(k.d_proj.data(), s.heads.data(), batch.samples);
     }
-    qkv_.backward_weight(k.d_qkv.data(), s.ln1_out.data(), batch.samples);
+    qkv_.backward_weight(k.d_qkv.data(), saved_input(s.ln1_out, s.ln1_out_bf16, ws_.branch.data()),
+                         batch.samples);
   }
 }
 
@@ -333,16 +383,18 @@ void Block::backward_mlp(const StepContext& ctx, const MicroBatchView& batch, Sa
   if (keep != nullptr) {
     fc2_.backward_input(branch, samples, ws_.d_hidden.data());
   } else if (bf16()) {
-    fc2_.backward(branch, s.activated_bf16.data(), samples, ws_.d_hidden.data());
+    fc2_.backward(branch, activated_bf16(s, samples), samples, ws_.d_hidden.data());
   } else {
-    fc2_.backward(branch, s.activated.data(), samples, ws_.d_hidden.data());
+    fc2_.backward(branch, activated_fp32(s, samples), samples, ws_.d_hidden.data());
   }
   kernels::gelu_backward(ws_.d_hidden.data(), s.hidden.data(),
                          static_cast<size_t>(full_rows) * local_ffn_, d_hidden);
   if (keep != nullptr) {
     fc1_.backward_input(d_hidden, samples, ws_.d_normed.data());
   } else {
-    fc1_.backward(d_hidden, s.ln2_out.data(), samples, ws_.d_normed.data());
+    // ws_.branch is free again: fc2's backward has read the branch gradient.
+    fc1_.backward(d_hidden, saved_input(s.ln2_out, s.ln2_out_bf16, ws_.branch.data()), samples,
+                  ws_.d_normed.data());
   }
   std::memcpy(d_in, d_out, sizeof(float) * local_size);
   kernels::layernorm_backward(ws_.d_normed.data(), mid, s.ln2_mean.data(),
@@ -372,12 +424,15 @@ void Block::backward_attention(const StepContext& ctx, const MicroBatchView& bat
   const kernels::DropoutKey probs_key{ctx.seed, ctx.step, static_cast<uint32_t>(block_index_ + 1),
                                       DropoutSite::kAttentionProbs, ctx.dropout};
   float* d_qkv = keep != nullptr ? keep->d_qkv.data() : ws_.d_qkv.data();
-  kernels::attention_backward(ws_.d_attention.data(), s.qkv.data(), s.probs.data(), shape,
-                              probs_key, batch.first_sample, ws_.attention.data(), d_qkv);
+  const float* qkv = saved_input(s.qkv, s.qkv_bf16, ws_.qkv_scratch(s.qkv_bf16.size()));
+  kernels::attention_backward(ws_.d_attention.data(), qkv, s.probs.data(), shape, probs_key,
+                              batch.first_sample, ws_.attention.data(), d_qkv);
   if (keep != nullptr) {
     qkv_.backward_input(d_qkv, samples, ws_.d_normed.data());
   } else {
-    qkv_.backward(d_qkv, s.ln1_out.data(), samples, ws_.d_normed.data());
+    // ws_.branch is free again: proj's backward has read the branch gradient.
+    qkv_.backward(d_qkv, saved_input(s.ln1_out, s.ln1_out_bf16, ws_.branch.data()), samples,
+                  ws_.d_normed.data());
   }
   kernels::layernorm_backward(ws_.d_normed.data(), in, s.ln1_mean.data(), s.ln1_rstd.data(),
                               w_.ln1_w, local_rows, d, d_in, dw_.ln1_w, dw_.ln1_b);

@@ -100,6 +100,14 @@ class Block : public Unit {
   void project(Buffer<kernels::Bf16>& kept, const float* value, RowParallelLinear& linear,
                int samples, float* y_local);
   void refresh_bf16_weights(uint32_t step);
+  // A linear's saved input as fp32: kept so, or under bf16 widened (exactly)
+  // from its bf16 copy into `scratch`.
+  const float* saved_input(const Buffer<float>& fp32, const Buffer<kernels::Bf16>& half,
+                           float* scratch) const;
+  // GELU's output for fc2's backward: the kept one, or under selective
+  // recompute GELU again from fc1's saved output, into the workspace.
+  const float* activated_fp32(const Saved& s, int samples);
+  const kernels::Bf16* activated_bf16(const Saved& s, int samples);
 
   ModelConfig config_;
   int block_index_;

@@ -22,10 +22,15 @@ struct BlockActivations {
   Buffer<float> probs;      // (samples, H / tp, T, T): softmax before dropout; not under selective recompute
   Buffer<float> heads;      // (full rows, D / tp): attention output, heads merged (fp32)
   Buffer<float> hidden;     // (full rows, F D / tp): fc1 output, before GELU
-  Buffer<float> activated;  // (full rows, F D / tp): GELU output (fp32)
-  // bf16 autocast: the two inputs that only feed a matmul are kept in bf16 instead.
+  Buffer<float> activated;  // (full rows, F D / tp): GELU output (fp32); not under selective recompute
+  // bf16 autocast: what only feeds a matmul is kept in bf16 instead of the
+  // fp32 buffer above: both layernorms' outputs, q k v, the attention output
+  // and GELU's (the layernorms' backward reads their inputs, not outputs).
+  Buffer<kernels::Bf16> ln1_out_bf16;    // (local rows, D)
+  Buffer<kernels::Bf16> ln2_out_bf16;    // (local rows, D)
+  Buffer<kernels::Bf16> qkv_bf16;        // (full rows, 3 D / tp)
   Buffer<kernels::Bf16> heads_bf16;      // (full rows, D / tp)
-  Buffer<kernels::Bf16> activated_bf16;  // (full rows, F D / tp)
+  Buffer<kernels::Bf16> activated_bf16;  // (full rows, F D / tp); not under selective recompute
 };
 
 }  // namespace paratrain

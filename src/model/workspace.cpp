@@ -29,6 +29,14 @@ Workspace::Workspace(MemoryTracker& tracker, const ModelConfig& config, int micr
                                     (static_cast<size_t>(config.vocab_size) + parts - 1) / parts, d});
     bf16_input = Buffer<kernels::Bf16>(tracker, category, full_rows * d);
     bf16_grad = Buffer<kernels::Bf16>(tracker, category, full_rows * widest);
+    if (d_hidden.size() < d_qkv.size()) qkv_widened = Buffer<float>(tracker, category, d_qkv.size());
+  }
+  if (config.recompute == Recompute::kSelective) {
+    if (config.precision == Precision::kBf16) {
+      activated_bf16 = Buffer<kernels::Bf16>(tracker, category, d_hidden.size());
+    } else {
+      activated = Buffer<float>(tracker, category, d_hidden.size());
+    }
   }
   if (tp.splits_sequence()) {
     sequence_gathered = Buffer<float>(tracker, category, full_rows * d);

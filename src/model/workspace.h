@@ -33,6 +33,16 @@ struct Workspace {
   // gradient rounded to bf16 for its products.
   Buffer<kernels::Bf16> bf16_input;  // (full rows, D)
   Buffer<kernels::Bf16> bf16_grad;   // (full rows, widest output: 3 D / tp, F D / tp, V / tp or D)
+  // bf16 autocast: q k v are kept in bf16 and widened back for attention's
+  // backward; where d_hidden (free then) is too small (F < 3), this buffer.
+  Buffer<float> qkv_widened;  // (full rows, 3 D / tp), or empty
+  float* qkv_scratch(size_t count) {
+    return qkv_widened.size() >= count ? qkv_widened.data() : d_hidden.data();
+  }
+  // Selective recompute: GELU's output, recomputed from its saved input in
+  // backward for fc2's weight gradient (fp32, or its bf16 rounding).
+  Buffer<float> activated;              // (full rows, F D / tp), fp32 selective only
+  Buffer<kernels::Bf16> activated_bf16;  // (full rows, F D / tp), bf16 selective only
   // Full recompute only: the one saved set all blocks of the rank share, each
   // refilling it in its backward (activations category; made by the first block).
   std::unique_ptr<BlockActivations> recompute_saved;

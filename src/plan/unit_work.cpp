@@ -80,8 +80,8 @@ UnitWork embed_work(const ModelConfig& model, const ShardShape& shard, Pass pass
 
 // What --recompute adds to a half's backward (model/block.cpp): selective
 // recomputes each head's scores and softmax from the saved q and k (the
-// q k^T half of the forward's attention FLOPs); full runs the half's forward
-// again from its kept input, collectives included.
+// q k^T half of the forward's attention FLOPs) and GELU from fc1's output;
+// full runs the half's forward again from its kept input, collectives included.
 UnitWork attention_work(const ModelConfig& model, const ShardShape& shard, Pass pass) {
   UnitWork work;
   const int tokens = shard.samples * model.seq_len;
@@ -112,7 +112,9 @@ UnitWork mlp_work(const ModelConfig& model, const ShardShape& shard, Pass pass) 
   const double backward = pass == Pass::kBackward ? 1.5 : 1.0;
   add_vector(work, VectorKernel::kGelu, static_cast<double>(tokens) * ffn / tp, 2.0 * backward);
   add_region_exchange(work, shard, static_cast<double>(tokens) * d * kFloat);
-  if (pass == Pass::kBackward && model.recompute == Recompute::kFull) {
+  if (pass == Pass::kBackward && model.recompute == Recompute::kSelective) {
+    add_vector(work, VectorKernel::kGelu, static_cast<double>(tokens) * ffn / tp, 2.0);
+  } else if (pass == Pass::kBackward && model.recompute == Recompute::kFull) {
     merge_into(work, mlp_work(model, shard, Pass::kForward));
   }
   return work;

@@ -148,6 +148,8 @@ TEST(UnitWork, RecomputeAddsItsForwardWorkToBackward) {
   EXPECT_DOUBLE_EQ(block_work(model, shard, Pass::kForward).attention_flops, forward.attention_flops);
   EXPECT_DOUBLE_EQ(selective.attention_flops, none.attention_flops + forward.attention_flops / 2);
   EXPECT_DOUBLE_EQ(gemm_flops(selective), gemm_flops(none));
+  const auto gelu = [](const UnitWork& work) { return work.vector_bytes[static_cast<int>(VectorKernel::kGelu)]; };
+  EXPECT_DOUBLE_EQ(gelu(selective), gelu(none) + gelu(forward));  // and GELU again
   model.recompute = Recompute::kFull;
   const UnitWork full = block_work(model, shard, Pass::kBackward);
   EXPECT_DOUBLE_EQ(gemm_flops(full), gemm_flops(none) + gemm_flops(forward));
