@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstddef>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -91,6 +91,50 @@ void philox_batch(uint32_t first_block, uint32_t ctr1, uint32_t ctr2, uint32_t c
     key1 += kWeyl1;
   }
   store_interleaved(x0, x1, x2, x3, words);
+#elif defined(__AVX2__)
+  // Two ymm registers (8 uint32 lanes each) per Philox word; the rounds as
+  // above, the products' odd lanes through a second vpmuludq.
+  static_assert(kBatchBlocks == 16, "two ymm registers of uint32 lanes per Philox word");
+  const auto mul_hi_lo = [](__m256i a, __m256i b, __m256i* hi, __m256i* lo) {
+    const __m256i even = _mm256_mul_epu32(a, b);
+    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), b);
+    constexpr int kOddLanes = 0xAA;
+    *hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, kOddLanes);
+    *lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), kOddLanes);
+  };
+  const __m256i mul0 = _mm256_set1_epi32(static_cast<int>(kMul0));
+  const __m256i mul1 = _mm256_set1_epi32(static_cast<int>(kMul1));
+  __m256i x[2][4];  // (half of the blocks, word)
+  for (int half = 0; half < 2; ++half) {
+    const __m256i lane_idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    x[half][0] = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first_block + 8 * half)), lane_idx);
+    x[half][1] = _mm256_set1_epi32(static_cast<int>(ctr1));
+    x[half][2] = _mm256_set1_epi32(static_cast<int>(ctr2));
+    x[half][3] = _mm256_set1_epi32(static_cast<int>(ctr3));
+  }
+  uint32_t key0 = key[0], key1 = key[1];
+  for (int round = 0; round < 10; ++round) {
+    const __m256i k0 = _mm256_set1_epi32(static_cast<int>(key0));
+    const __m256i k1 = _mm256_set1_epi32(static_cast<int>(key1));
+    for (auto& h : x) {
+      __m256i hi0, lo0, hi1, lo1;
+      mul_hi_lo(h[0], mul0, &hi0, &lo0);
+      mul_hi_lo(h[2], mul1, &hi1, &lo1);
+      h[0] = _mm256_xor_si256(_mm256_xor_si256(hi1, h[1]), k0);
+      h[2] = _mm256_xor_si256(_mm256_xor_si256(hi0, h[3]), k1);
+      h[1] = lo1;
+      h[3] = lo0;
+    }
+    key0 += kWeyl0;
+    key1 += kWeyl1;
+  }
+  alignas(32) uint32_t state[4][kBatchBlocks];  // (word, block)
+  for (int half = 0; half < 2; ++half) {
+    for (int word = 0; word < 4; ++word) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(&state[word][8 * half]), x[half][word]);
+    }
+  }
+  for (int word = 0; word < kBatchWords; ++word) words[word] = state[word % 4][word / 4];
 #else
   // Plain structure-of-arrays form of the same rounds.
   uint32_t state[4][kBatchBlocks];  // (word, block)
