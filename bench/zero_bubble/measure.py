@@ -5,6 +5,7 @@ the simulator's prediction from the same run's measured action times (trace),
 and the closed form at equal F, B, W.
 
   python3 bench/zero_bubble/measure.py [--repeats 3] [--steps 4] [--m 4,8,16]
+      [--schedules 1f1b,zb-h1,zb-h2] [--bench-flags "--static-lists"]
 
 Needs build/paratrain and build/bench/zero_bubble_predict. Prints a markdown table.
 """
@@ -14,10 +15,10 @@ MODEL = "--vocab-size 1000 --seq-len 128 --d-model 256 --n-heads 8 --n-layers 4 
 SCHEDULES = ["1f1b", "zb-h1", "zb-h2"]
 
 
-def bench(schedule, m, steps, trace):
+def bench(schedule, m, steps, trace, extra):
     micro_batch = 16 // m
     cmd = (f"mpirun --allow-run-as-root --oversubscribe -q -np 2 build/paratrain bench {MODEL} --pp 2 "
-           f"--schedule {schedule} --micro-batch {micro_batch} --warmup 1 --steps {steps} --trace {trace}")
+           f"--schedule {schedule} --micro-batch {micro_batch} --warmup 1 --steps {steps} --trace {trace} {extra}")
     out = subprocess.run(cmd, shell=True, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"bench failed: {cmd}\n{out.stdout}\n{out.stderr}")
@@ -54,15 +55,18 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--m", default="4,8,16")
+    parser.add_argument("--schedules", default=",".join(SCHEDULES))
+    parser.add_argument("--bench-flags", default="", help="more bench flags, e.g. --static-lists")
     opts = parser.parse_args()
+    schedules = opts.schedules.split(",")
     ms = [int(x) for x in opts.m.split(",")]
     rows = {}
     tmp = tempfile.mkdtemp(prefix="zb_measure_")
     for repeat in range(opts.repeats):  # repeats outermost: load drifts hit every cell alike
         for m in ms:
-            for schedule in SCHEDULES:
+            for schedule in schedules:
                 trace = os.path.join(tmp, f"{schedule}_{m}_{repeat}.json")
-                record = bench(schedule, m, opts.steps, trace)
+                record = bench(schedule, m, opts.steps, trace, opts.bench_flags)
                 by_stage = {r["coord"]["pp"]: r["bubble"] for r in record["ranks"]}
                 means = action_means(trace, 2)
                 predicted = predict(schedule, m, means)
@@ -75,7 +79,7 @@ def main():
           "| closed form (F=B=W) | step s | tokens/s/device |")
     print("|---|---|---|---|---|---|---|---|")
     for m in ms:
-        for schedule in SCHEDULES:
+        for schedule in schedules:
             cells = rows[(schedule, m)]
             med = lambda i: statistics.median(c[i] for c in cells)
             print(f"| {schedule} | {m} | {100 * med(0):.1f}% | {100 * med(1):.1f}% / {100 * med(3):.1f}% "

@@ -30,8 +30,10 @@ namespace paratrain {
 namespace {
 
 // This rank's part of the record, from its timeline over the measured steps.
-RankRecord rank_record(const ProcessGrid& grid, const TimeBreakdown& time, const MemoryTracker& tracker) {
+RankRecord rank_record(const ProcessGrid& grid, const TimeBreakdown& time, const MemoryTracker& tracker,
+                       int64_t weights_run_early) {
   RankRecord rank;
+  rank.weights_run_early = weights_run_early;
   rank.rank = grid.world_rank();
   rank.coord = grid.coord();
   const RankShares shares = rank_shares(time);
@@ -104,11 +106,13 @@ int BenchCommand::run(const Communicator& world) {
 
   std::vector<double> step_seconds, losses;
   double measured_begin = 0;
+  int64_t early_before = 0;  // W's run early in the warm-up steps
   for (int step_idx = 0; step_idx < warmup_ + steps_; ++step_idx) {
     if (step_idx == warmup_) {
       world.barrier();
       timeline.clear();
       measured_begin = now_seconds();
+      early_before = trainer.weights_run_early();
     } else {
       // Steps start together, so a step's time is the slowest rank's.
       ScopedEvent wait(timeline, EventKind::kWait, trainer.next_step(), -1, -1, "wait: step start");
@@ -127,7 +131,8 @@ int BenchCommand::run(const Communicator& world) {
   }
   const TimeBreakdown time = timeline.breakdown(measured_begin, now_seconds());
   if (!trace_path_.empty()) write_run_trace(trace_path_, grid, timeline, measured_begin);
-  const auto ranks = world.gather_strings(to_json(rank_record(grid, time, tracker)).dump(), 0);
+  const int64_t early = trainer.weights_run_early() - early_before;
+  const auto ranks = world.gather_strings(to_json(rank_record(grid, time, tracker, early)).dump(), 0);
   if (world.rank() != 0) return 0;
 
   RunRecord record;

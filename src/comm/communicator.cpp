@@ -290,6 +290,12 @@ void Communicator::recv(float* data, size_t count, int peer, int tag) const {
   });
 }
 
+bool Communicator::has_message(int peer, int tag) const {
+  int arrived = 0;
+  PT_MPI(MPI_Iprobe(peer, tag, comm_, &arrived, MPI_STATUS_IGNORE));
+  return arrived != 0;
+}
+
 std::vector<std::string> Communicator::gather_strings(const std::string& mine, int root) const {
   const int my_length = checked_count(mine.size(), "gather_strings");
   const bool is_root = rank() == root;

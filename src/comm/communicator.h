@@ -94,6 +94,9 @@ class Communicator {
   Request irecv(float* data, size_t count, int peer, int tag) const;
   void send(const float* data, size_t count, int peer, int tag) const;
   void recv(float* data, size_t count, int peer, int tag) const;
+  // Whether a message from `peer` with `tag` has arrived (MPI_Iprobe): a
+  // recv of it would not wait.
+  bool has_message(int peer, int tag) const;
   void broadcast(void* data, size_t bytes, int root) const;
   // Root gets one string per rank, in rank order; the others get {}.
   std::vector<std::string> gather_strings(const std::string& mine, int root) const;

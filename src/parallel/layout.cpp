@@ -55,7 +55,8 @@ std::string Layout::to_json() const {
                         {"partition_units", partition},
                         {"bucket_bytes", bucket_bytes},
                         {"sequence_parallel", sequence_parallel},
-                        {"zero", zero_stage_number(zero)}};
+                        {"zero", zero_stage_number(zero)},
+                        {"fill_waits", fill_waits}};
   if (!schedule_file.empty()) json["schedule_file"] = schedule_file;
   // Blocks per stage as records had them before stages could start
   // mid-block, where the partition falls on whole blocks (older readers).
@@ -104,6 +105,10 @@ Layout Layout::from_json(const nlohmann::json& json) {
   if (zero != 0 && zero != 1) throw JsonFieldError("zero", "must be 0 or 1");
   layout.zero = zero_stage_from_number(zero);
   layout.schedule_file = json_text_or(json, "schedule_file", "");
+  if (json_has(json, "fill_waits")) {
+    if (!json["fill_waits"].is_boolean()) throw JsonFieldError("fill_waits", "is not a boolean");
+    layout.fill_waits = json["fill_waits"].get<bool>();
+  }
   return layout;
 }
 

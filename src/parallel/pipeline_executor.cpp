@@ -54,6 +54,17 @@ PipelineExecutor::PipelineExecutor(std::vector<ModelChunk*> chunks, const Pipeli
     }
     state.split[action.micro_batch] = true;
   }
+  backward_of_.assign(schedule_.size(), -1);
+  for (int w_idx = 0; w_idx < static_cast<int>(schedule_.size()); ++w_idx) {
+    if (schedule_[w_idx].kind != ActionKind::kWeight) continue;
+    for (int b_idx = 0; b_idx < w_idx; ++b_idx) {
+      const Action& b = schedule_[b_idx];
+      if (b.kind == ActionKind::kBackward && b.micro_batch == schedule_[w_idx].micro_batch &&
+          b.chunk == schedule_[w_idx].chunk) {
+        backward_of_[w_idx] = b_idx;
+      }
+    }
+  }
 }
 
 int PipelineExecutor::tag(int micro_batch, int to_model_stage, bool gradient) const {
@@ -71,10 +82,42 @@ int PipelineExecutor::take_slot(ChunkState& state, int micro_batch) {
 
 void PipelineExecutor::run_step(const StepContext& ctx, const BatchOf& batch_of,
                                 const OnFinalGradient& on_final_gradient) {
+  done_.assign(schedule_.size(), false);
   for (int action_idx = 0; action_idx < static_cast<int>(schedule_.size()); ++action_idx) {
+    if (done_[action_idx]) continue;  // a W that filled an earlier wait
+    if (fill_waits_ && is_receive(schedule_[action_idx].kind)) {
+      fill_wait(ctx, action_idx, batch_of, on_final_gradient);
+    }
     run_action(ctx, action_idx, batch_of, on_final_gradient);
+    done_[action_idx] = true;
   }
   wait_for_sends(ctx);
+}
+
+void PipelineExecutor::fill_wait(const StepContext& ctx, int receive_idx, const BatchOf& batch_of,
+                                 const OnFinalGradient& on_final_gradient) {
+  while (!message_arrived(schedule_[receive_idx])) {
+    // The list's next W not yet run: everything before receive_idx has run,
+    // so that is the first pending one after it.
+    int w_idx = receive_idx + 1;
+    while (w_idx < static_cast<int>(schedule_.size()) &&
+           (schedule_[w_idx].kind != ActionKind::kWeight || done_[w_idx])) {
+      ++w_idx;
+    }
+    if (w_idx == static_cast<int>(schedule_.size())) return;
+    const Action& weight = schedule_[w_idx];
+    const bool backward_ran = backward_of_[w_idx] >= 0 && backward_of_[w_idx] < receive_idx;
+    if (!backward_ran || w_idx == states_[weight.chunk].last_gradient) return;
+    run_action(ctx, w_idx, batch_of, on_final_gradient);
+    done_[w_idx] = true;
+    ++weights_run_early_;
+  }
+}
+
+bool PipelineExecutor::message_arrived(const Action& receive) const {
+  const bool gradient = receive.kind == ActionKind::kRecvB;
+  return pipeline_.has_message(receive.peer_rank,
+                               tag(receive.micro_batch, states_[receive.chunk].model_stage, gradient));
 }
 
 void PipelineExecutor::run_action(const StepContext& ctx, int action_idx, const BatchOf& batch_of,

@@ -32,6 +32,18 @@ class PipelineExecutor {
   // Activation slots each chunk needs: the lowered list's peak in-flight micro-batches.
   static int slots_needed(const RankSchedule& schedule, int chunk);
 
+  // Zero-bubble lists defer W; with this on, a receive whose message has not
+  // arrived first runs the list's next W instead of waiting, if its B has run
+  // (W's keep their order among themselves, and a chunk's last W, which makes
+  // its gradients final, stays in place). W writes only the linear layers'
+  // weight gradients, which no F, B or transfer reads, so the numbers are
+  // bit for bit those of the list in order. Off where a W holds a collective
+  // (tensor parallelism with sequence parallelism): the group must agree on
+  // the order.
+  void fill_waits_with_weights(bool on) { fill_waits_ = on; }
+  // W's run early this way since construction.
+  int64_t weights_run_early() const { return weights_run_early_; }
+
  private:
   struct ChunkState {
     ModelChunk* chunk = nullptr;
@@ -64,6 +76,11 @@ class PipelineExecutor {
   int take_slot(ChunkState& state, int micro_batch);
   // A message's tag: its micro-batch, the model stage it goes to, and which way.
   int tag(int micro_batch, int to_model_stage, bool gradient) const;
+  // Before the receive at `receive_idx`: runs the next pending W while the
+  // message is not there and that W may run now.
+  void fill_wait(const StepContext& ctx, int receive_idx, const BatchOf& batch_of,
+                 const OnFinalGradient& on_final_gradient);
+  bool message_arrived(const Action& receive) const;
 
   PipelineShape shape_;
   int pp_rank_;
@@ -72,6 +89,10 @@ class PipelineExecutor {
   Timeline& timeline_;
   size_t activation_elements_;  // (micro_batch, T, D)
   std::vector<ChunkState> states_;
+  std::vector<int> backward_of_;  // action index -> its B's index, for a W; -1 otherwise
+  std::vector<bool> done_;        // per action of the current step
+  bool fill_waits_ = false;
+  int64_t weights_run_early_ = 0;
 };
 
 }  // namespace paratrain

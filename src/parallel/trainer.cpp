@@ -43,12 +43,17 @@ Trainer::Trainer(const TrainOptions& options, const Layout& layout, const Proces
   executor_ = std::make_unique<PipelineExecutor>(chunk_pointers, shape, pp_rank,
                                                  grid.axis(Axis::kPipeline), std::move(schedule),
                                                  tracker, timeline, activation_elements);
+  // A W gathers over the tensor-parallel group under sequence parallelism
+  // (model/parallel_linear.h): there the group must run the lists in order.
+  executor_->fill_waits_with_weights(layout.fill_waits && !tp_.splits_sequence());
   const size_t token_count = static_cast<size_t>(layout.replica_batch(model)) * model.seq_len;
   tokens_ = Buffer<int32_t>(tracker, MemoryCategory::kWorkspace, token_count);
   targets_ = Buffer<int32_t>(tracker, MemoryCategory::kWorkspace, token_count);
 }
 
 Trainer::~Trainer() = default;
+
+int64_t Trainer::weights_run_early() const { return executor_->weights_run_early(); }
 
 uint32_t Trainer::replica_first_sample() const {
   return static_cast<uint32_t>(grid_.coord().dp * layout_.replica_batch(options_.model));

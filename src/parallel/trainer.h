@@ -57,6 +57,8 @@ class Trainer {
   const std::vector<std::unique_ptr<ModelChunk>>& chunks() { return chunks_; }
   ModelChunk* last_stage_chunk();  // the chunk with the Head, if this rank has it
   const Layout& layout() const { return layout_; }
+  // Deferred W's run early to fill a receive's wait (parallel/pipeline_executor.h), so far.
+  int64_t weights_run_early() const;
   uint32_t next_step() const { return next_step_; }
   // A resumed run continues at the checkpoint's step.
   void set_next_step(uint32_t step) { next_step_ = step; }

@@ -88,7 +88,8 @@ json to_json(const RankRecord& rank) {
           {"exposed_comm", rank.exposed_comm},
           {"seconds", seconds},
           {"peak_bytes", memory_json(rank.peak)},
-          {"peak_rss_bytes", rank.peak_rss_bytes}};
+          {"peak_rss_bytes", rank.peak_rss_bytes},
+          {"weights_run_early", rank.weights_run_early}};
 }
 
 RankRecord rank_record_from_json(const json& json_rank) {
@@ -104,6 +105,7 @@ RankRecord rank_record_from_json(const json& json_rank) {
   if (json_has(json_rank, "seconds")) read_seconds(json_rank.at("seconds"), rank);
   rank.peak = read_within("peak_bytes", [&] { return memory_from(json_object(json_rank, "peak_bytes")); });
   rank.peak_rss_bytes = json_int64_or(json_rank, "peak_rss_bytes", 0);
+  rank.weights_run_early = json_int64_or(json_rank, "weights_run_early", 0);
   return rank;
 }
 

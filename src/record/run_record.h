@@ -40,6 +40,7 @@ struct RankRecord {
   double wall_seconds = 0;
   MemoryPeaks peak;
   int64_t peak_rss_bytes = 0;
+  int64_t weights_run_early = 0;  // measured steps' W's that filled a receive's wait
   bool operator==(const RankRecord&) const = default;
 };
 

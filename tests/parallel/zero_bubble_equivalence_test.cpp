@@ -3,7 +3,10 @@
 // weight gradients later, from what the input-gradient half kept).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "../temp_path.h"
 #include "equivalence.h"
@@ -68,6 +71,49 @@ TEST(ZeroBubbleEquivalence, Pipeline2ZbH1EmbeddingAloneAndHalfBlocks) {
                        "pp=2 zb-h1 embed|4+head");
   expect_same_training(train(4, "pp4half", "--pp 4 --micro-batch 2 --schedule zb-h1 --partition 0.5,1.5,1.5,0.5"),
                        "pp=4 zb-h1 0.5,1.5,1.5,0.5");
+}
+
+// A deferred W that fills a receive's wait (parallel/pipeline_executor.h)
+// changes when weight gradients are computed, not what is summed in which
+// order: bit for bit the run of the lists in order. The first stage holds
+// nearly all the model, so the second waits for each activation with a W
+// pending (bench counts the W's run early).
+TEST(FillWaits, BitIdenticalToTheListsInOrder) {
+  const std::string layout = "--pp 2 --micro-batch 1 --schedule zb-h1 --partition 'embed+3.5|0.5+head'";
+  const TrainedWeights filled = train(2, "fill", layout);
+  const TrainedWeights in_order = train(2, "in_order", layout + " --static-lists");
+  ASSERT_EQ(filled.losses, in_order.losses);
+  const SafetensorsFile expected = SafetensorsFile::read(in_order.params_path);
+  const SafetensorsFile actual = SafetensorsFile::read(filled.params_path);
+  size_t elements = 0;
+  for (const auto& tensor : expected.names()) {
+    const auto shape = expected.record(tensor).shape;
+    const auto want = expected.f32(tensor, shape);
+    const auto got = actual.f32(tensor, shape);
+    ASSERT_EQ(want.size(), got.size()) << tensor;
+    ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0) << tensor;
+    elements += want.size();
+  }
+  EXPECT_GT(elements, 50000u);
+
+  auto weights_run_early = [&](const std::string& extra) {
+    const auto result = testing::mpirun(2, "bench " + testing::kTinyModel + " " + layout + extra +
+                                               " --warmup 0 --steps 2 --peak-gflops 1");
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    const std::string line = testing::last_json_line(result.output);
+    if (line.empty()) {
+      ADD_FAILURE() << "no record in\n" << result.output;
+      return std::vector<int64_t>{};
+    }
+    const auto record = nlohmann::json::parse(line);
+    std::vector<int64_t> early;
+    for (const auto& rank : record["ranks"]) early.push_back(rank["weights_run_early"].get<int64_t>());
+    return early;
+  };
+  const auto early = weights_run_early("");
+  ASSERT_EQ(early.size(), 2u);
+  EXPECT_GT(early[1], 0);  // the second stage, waiting for activations
+  EXPECT_EQ(weights_run_early(" --static-lists"), (std::vector<int64_t>{0, 0}));
 }
 
 // Sequence parallelism gathers a linear layer's input again in W: a
