@@ -69,9 +69,9 @@ void add_layout_flags(CLI::App& app, LayoutFlags& flags) {
                "split layernorm/dropout regions along the sequence over the tp group");
   app.add_option("--zero", flags.zero, "1: shard the optimizer state over the dp group (ZeRO-1)")
       ->capture_default_str();
-  app.add_flag("--static-lists", flags.static_lists,
-               "run each pipeline list exactly in its order (default: a deferred W whose B has run "
-               "fills the wait of a receive whose message has not arrived)");
+  app.add_flag("--fill-waits", flags.layout.fill_waits,
+               "zero-bubble lists: a receive whose message has not arrived first runs the list's next "
+               "W whose B has run (default: every list exactly in its order)");
 }
 
 void add_run_flags(CLI::App& app, CommonFlags& flags) {
@@ -95,7 +95,6 @@ Layout resolve_layout(LayoutFlags& flags, const ModelConfig& model, int world_si
   }
   layout.bucket_bytes = static_cast<size_t>(flags.bucket_mb * (1 << 20));
   layout.zero = zero_stage_from_number(flags.zero);
-  layout.fill_waits = !flags.static_lists;
   check_layout(model, layout, world_size);
   return layout;
 }

@@ -18,7 +18,6 @@ struct LayoutFlags {
   bool measure_partition = false;      // resolved: train and bench profile the units (cli/run_setup.h)
   double bucket_mb = 4.0;
   int zero = 0;  // --zero: 0 or 1
-  bool static_lists = false;  // --static-lists: Layout::fill_waits off
 };
 
 struct CommonFlags {

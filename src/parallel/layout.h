@@ -33,9 +33,9 @@ struct Layout {
   bool sequence_parallel = false;  // split layernorm/dropout regions along the sequence (tp > 1)
   ZeroStage zero = ZeroStage::kNone;
   std::string schedule_file;       // --schedule-file: lists written as text; empty: generated
-  // A deferred W whose B has run may fill a receive's wait (pipeline_executor.h);
-  // false runs every list exactly in its order (--static-lists).
-  bool fill_waits = true;
+  // --fill-waits: a deferred W whose B has run may fill a receive's wait
+  // (pipeline_executor.h); false runs every list exactly in its order.
+  bool fill_waits = false;
 
   int replica_batch(const ModelConfig& model) const { return model.batch_size / grid.dp; }
   int micro_batch_size(const ModelConfig& model) const {

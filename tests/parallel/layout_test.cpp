@@ -211,13 +211,13 @@ TEST(Layout, ReadsOldBlockPartitions) {
   EXPECT_EQ(Layout::from_json(nlohmann::json::parse(layout.to_json())).partition, layout.partition);
 }
 
-// fill_waits: true where a record does not say (records before it ran the
-// lists in order, which is what every list without a W still does).
-TEST(Layout, FillWaitsRoundTripsAndDefaultsOn) {
-  EXPECT_TRUE(Layout::from_json(nlohmann::json::parse(R"({"dp":1,"pp":2,"tp":1,"micro_batch":2})")).fill_waits);
+// fill_waits: false where a record does not say (records before it ran the
+// lists in order).
+TEST(Layout, FillWaitsRoundTripsAndDefaultsOff) {
+  EXPECT_FALSE(Layout::from_json(nlohmann::json::parse(R"({"dp":1,"pp":2,"tp":1,"micro_batch":2})")).fill_waits);
   Layout layout;
-  layout.fill_waits = false;
-  EXPECT_FALSE(Layout::from_json(nlohmann::json::parse(layout.to_json())).fill_waits);
+  layout.fill_waits = true;
+  EXPECT_TRUE(Layout::from_json(nlohmann::json::parse(layout.to_json())).fill_waits);
   EXPECT_THROW(Layout::from_json(nlohmann::json::parse(R"({"dp":1,"pp":1,"tp":1,"micro_batch":0,"fill_waits":1})")),
                JsonFieldError);
 }

@@ -80,8 +80,8 @@ TEST(ZeroBubbleEquivalence, Pipeline2ZbH1EmbeddingAloneAndHalfBlocks) {
 // pending (bench counts the W's run early).
 TEST(FillWaits, BitIdenticalToTheListsInOrder) {
   const std::string layout = "--pp 2 --micro-batch 1 --schedule zb-h1 --partition 'embed+3.5|0.5+head'";
-  const TrainedWeights filled = train(2, "fill", layout);
-  const TrainedWeights in_order = train(2, "in_order", layout + " --static-lists");
+  const TrainedWeights filled = train(2, "fill", layout + " --fill-waits");
+  const TrainedWeights in_order = train(2, "in_order", layout);
   ASSERT_EQ(filled.losses, in_order.losses);
   const SafetensorsFile expected = SafetensorsFile::read(in_order.params_path);
   const SafetensorsFile actual = SafetensorsFile::read(filled.params_path);
@@ -110,10 +110,10 @@ TEST(FillWaits, BitIdenticalToTheListsInOrder) {
     for (const auto& rank : record["ranks"]) early.push_back(rank["weights_run_early"].get<int64_t>());
     return early;
   };
-  const auto early = weights_run_early("");
+  const auto early = weights_run_early(" --fill-waits");
   ASSERT_EQ(early.size(), 2u);
   EXPECT_GT(early[1], 0);  // the second stage, waiting for activations
-  EXPECT_EQ(weights_run_early(" --static-lists"), (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(weights_run_early(""), (std::vector<int64_t>{0, 0}));
 }
 
 // Sequence parallelism gathers a linear layer's input again in W: a
