@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "kernels/bf16.h"
 #include "kernels/cross_entropy.h"
 #include "kernels/layernorm.h"
 
@@ -28,7 +29,11 @@ Head::Head(const ModelConfig& config, ParameterTable& params, Workspace& workspa
   const auto act = MemoryCategory::kActivations;
   saved_.resize(slots);
   for (auto& s : saved_) {
-    s.normed = Buffer<float>(tracker, act, local_rows * config.d_model);
+    if (config.precision == Precision::kBf16) {
+      s.normed_bf16 = Buffer<kernels::Bf16>(tracker, act, local_rows * config.d_model);
+    } else {
+      s.normed = Buffer<float>(tracker, act, local_rows * config.d_model);
+    }
     s.mean = Buffer<float>(tracker, act, local_rows);
     s.rstd = Buffer<float>(tracker, act, local_rows);
     s.dlogits = Buffer<float>(tracker, act, full_rows * vocab_count_);
@@ -83,9 +88,12 @@ void Head::forward(const StepContext& ctx, const MicroBatchView& batch, int slot
     lm_head_.refresh_bf16_weight();  // once per optimizer step, as the blocks do
     bf16_weights_step_ = ctx.step;
   }
-  kernels::layernorm_forward(in, ln_w_, ln_b_, local_rows, d, s.normed.data(), s.mean.data(),
-                             s.rstd.data());
-  lm_head_.forward(s.normed.data(), batch.samples, s.dlogits.data());
+  // Under bf16 ln_f's output is made in scratch free until backward and
+  // kept rounded: lm_head rounds it the same way.
+  float* normed = bf16() ? ws_.d_normed.data() : s.normed.data();
+  kernels::layernorm_forward(in, ln_w_, ln_b_, local_rows, d, normed, s.mean.data(), s.rstd.data());
+  if (bf16()) kernels::round_to_bf16(normed, s.normed_bf16.size(), s.normed_bf16.data());
+  lm_head_.forward(normed, batch.samples, s.dlogits.data());
   if (logits_capture_ != nullptr) capture(batch, s.dlogits.data());
   loss_sum_ += cross_entropy(ctx, batch, s.dlogits.data());
 }
@@ -94,7 +102,7 @@ void Head::backward(const StepContext& /*ctx*/, const MicroBatchView& batch, int
                     const float* in, float* /*d_out*/, float* d_in) {
   Saved& s = saved_[slot];
   // Column parallel over the vocabulary: each rank's input gradient is a part of the sum.
-  lm_head_.backward(s.dlogits.data(), s.normed.data(), batch.samples, ws_.d_normed.data());
+  lm_head_.backward(s.dlogits.data(), saved_normed(s), batch.samples, ws_.d_normed.data());
   layernorm_backward(batch, s, in, d_in);
 }
 
@@ -107,7 +115,14 @@ void Head::backward_input(const StepContext& /*ctx*/, const MicroBatchView& batc
 
 void Head::backward_weight(const StepContext& /*ctx*/, const MicroBatchView& batch, int slot) {
   Saved& s = saved_[slot];
-  lm_head_.backward_weight(s.dlogits.data(), s.normed.data(), batch.samples);
+  lm_head_.backward_weight(s.dlogits.data(), saved_normed(s), batch.samples);
+}
+
+const float* Head::saved_normed(const Saved& s) {
+  if (!bf16()) return s.normed.data();
+  float* widened = ws_.branch.data();  // free: nothing of the head's uses it
+  for (size_t idx = 0; idx < s.normed_bf16.size(); ++idx) widened[idx] = kernels::to_float(s.normed_bf16.data()[idx]);
+  return widened;
 }
 
 void Head::layernorm_backward(const MicroBatchView& batch, Saved& s, const float* in, float* d_in) {

@@ -40,13 +40,17 @@ class Head : public Unit {
 
  private:
   struct Saved {
-    Buffer<float> normed;   // (local rows, D): ln_f output
+    Buffer<float> normed;   // (local rows, D): ln_f output (fp32)
+    Buffer<kernels::Bf16> normed_bf16;  // the same under bf16 autocast: it only feeds lm_head
     Buffer<float> mean;     // (local rows)
     Buffer<float> rstd;     // (local rows)
     Buffer<float> dlogits;  // (full rows, V / tp): logits, then their gradient
   };
   double cross_entropy(const StepContext& ctx, const MicroBatchView& batch, float* logits);
   void capture(const MicroBatchView& batch, const float* logits);
+  // lm_head's saved input as fp32: kept so, or widened from bf16 into ws_.branch.
+  const float* saved_normed(const Saved& s);
+  bool bf16() const { return config_.precision == Precision::kBf16; }
   // ln_f's backward from d normed (in ws_.d_normed) to d_in.
   void layernorm_backward(const MicroBatchView& batch, Saved& s, const float* in, float* d_in);
 

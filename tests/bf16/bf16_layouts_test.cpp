@@ -259,11 +259,12 @@ TEST(Recompute, MemoryByCategory) {
   // heads (D), hidden and activated (2 F D), in fp32; plus the (B, H, T, T) probs.
   const int64_t per_block = 4 * (rows * (7 * d + 4 + 2 * ffn) + 8 * heads * seq * seq);
   EXPECT_EQ(none["activations"].get<int64_t>() - full["activations"].get<int64_t>(), (layers - 1) * per_block);
-  // bf16 keeps what only feeds a matmul in 2 bytes instead of 4: both
-  // layernorm outputs (2 D), q k v (3 D), the attention output (D) and GELU's
-  // (F D); and adds the bf16 weight copies (parameters) of the four linears and lm_head.
+  // bf16 keeps what only feeds a matmul in 2 bytes instead of 4: in each
+  // block both layernorm outputs (2 D), q k v (3 D), the attention output (D)
+  // and GELU's (F D), and ln_f's output (D) in the head; and adds the bf16
+  // weight copies (parameters) of the four linears and lm_head.
   EXPECT_EQ(none["activations"].get<int64_t>() - bf16["activations"].get<int64_t>(),
-            layers * rows * (6 * d + ffn) * 2);
+            layers * rows * (6 * d + ffn) * 2 + rows * d * 2);
   EXPECT_EQ(bf16["activations"].get<int64_t>() - bf16_selective["activations"].get<int64_t>(),
             probs + layers * rows * ffn * 2);
   const int64_t matmul_weights = layers * (3 * d * d + d * d + 2 * ffn * d) + 64 * d;

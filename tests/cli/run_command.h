@@ -2,9 +2,14 @@
 // Runs the paratrain binary (or any shell command) and captures what it says.
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,6 +29,37 @@ inline CommandResult run_command(const std::string& command) {
   while ((got = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) result.output.append(chunk.data(), got);
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+// stdout apart, stderr to a file read afterwards: for a record that must
+// arrive whole. Under mpirun the other ranks' stderr is forwarded in chunks
+// that can land inside rank 0's long record line when both share one pipe.
+struct SplitResult {
+  int exit_code = -1;
+  std::string stdout_text;
+  std::string output;  // stdout, then stderr
+};
+
+inline SplitResult run_command_split(const std::string& command) {
+  SplitResult result;
+  char path[] = "/tmp/paratrain_test_stderr_XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return result;
+  close(fd);
+  FILE* pipe = popen(("(" + command + ") 2>" + path).c_str(), "r");
+  if (pipe != nullptr) {
+    std::array<char, 4096> chunk{};
+    size_t got = 0;
+    while ((got = fread(chunk.data(), 1, chunk.size(), pipe)) > 0) result.stdout_text.append(chunk.data(), got);
+    const int status = pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  std::ifstream err(path);
+  std::stringstream err_text;
+  err_text << err.rdbuf();
+  result.output = result.stdout_text + err_text.str();
+  std::remove(path);
   return result;
 }
 

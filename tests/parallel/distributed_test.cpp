@@ -206,9 +206,10 @@ namespace paratrain {
 namespace {
 
 nlohmann::json bench_record(int ranks, const std::string& layout) {
-  const auto result = mpirun(ranks, "bench " + kConfig + " --warmup 0 --steps 1 --peak-gflops 100 " + layout);
+  const auto result =
+      testing::mpirun_split(ranks, "bench " + kConfig + " --warmup 0 --steps 1 --peak-gflops 100 " + layout);
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  return nlohmann::json::parse(testing::last_json_line(result.output));
+  return nlohmann::json::parse(testing::last_json_line(result.stdout_text));
 }
 
 double peak(const nlohmann::json& record, int rank, const char* category) {

@@ -19,6 +19,12 @@ inline CommandResult mpirun(int ranks, const std::string& arguments, const std::
                      " -np " + std::to_string(ranks) + " " + PARATRAIN_BINARY + " " + arguments);
 }
 
+// mpirun with stdout kept apart (cli/run_command.h): for bench's record.
+inline SplitResult mpirun_split(int ranks, const std::string& arguments) {
+  return run_command_split(std::string(PARATRAIN_MPIEXEC) + " --allow-run-as-root --oversubscribe -q -np " +
+                           std::to_string(ranks) + " " + PARATRAIN_BINARY + " " + arguments);
+}
+
 // A trained run: its per-step losses and a safetensors file of its weights.
 struct TrainedWeights {
   std::vector<double> losses;

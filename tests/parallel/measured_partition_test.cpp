@@ -18,11 +18,11 @@ using testing::mpirun;
 
 nlohmann::json bench_record(const std::string& flags, std::string* output) {
   const auto result =
-      mpirun(2, "bench " + testing::kTinyModel +
-                    " --pp 2 --micro-batch 2 --warmup 0 --steps 1 --peak-gflops 1 " + flags);
+      testing::mpirun_split(2, "bench " + testing::kTinyModel +
+                                   " --pp 2 --micro-batch 2 --warmup 0 --steps 1 --peak-gflops 1 " + flags);
   EXPECT_EQ(result.exit_code, 0) << result.output;
   *output = result.output;
-  const std::string line = testing::last_json_line(result.output);
+  const std::string line = testing::last_json_line(result.stdout_text);
   if (line.empty()) {
     ADD_FAILURE() << "no record in\n" << result.output;
     return nlohmann::json::object();

@@ -97,10 +97,10 @@ TEST(FillWaits, BitIdenticalToTheListsInOrder) {
   EXPECT_GT(elements, 50000u);
 
   auto weights_run_early = [&](const std::string& extra) {
-    const auto result = testing::mpirun(2, "bench " + testing::kTinyModel + " " + layout + extra +
-                                               " --warmup 0 --steps 2 --peak-gflops 1");
+    const auto result = testing::mpirun_split(2, "bench " + testing::kTinyModel + " " + layout + extra +
+                                                     " --warmup 0 --steps 2 --peak-gflops 1");
     EXPECT_EQ(result.exit_code, 0) << result.output;
-    const std::string line = testing::last_json_line(result.output);
+    const std::string line = testing::last_json_line(result.stdout_text);
     if (line.empty()) {
       ADD_FAILURE() << "no record in\n" << result.output;
       return std::vector<int64_t>{};

@@ -170,9 +170,9 @@ TEST(BenchRecord, CarriesThePredictionAndItsMemoryEqualsTheTrackedPeakOnEveryRan
       command = std::string(PARATRAIN_MPIEXEC) + " --allow-run-as-root --oversubscribe -q -np " +
                 std::to_string(run.ranks) + " " + command;
     }
-    const auto result = testing::run_command(command);
+    const auto result = testing::run_command_split(command);
     ASSERT_EQ(result.exit_code, 0) << run.layout << "\n" << result.output;
-    const nlohmann::json record = last_json_line(result.output);
+    const nlohmann::json record = last_json_line(result.stdout_text);
     const nlohmann::json& predicted = record.at("predicted");
     EXPECT_GT(predicted.at("tokens_per_s").get<double>(), 0) << run.layout;
     EXPECT_GT(predicted.at("step_s").get<double>(), 0) << run.layout;
