@@ -25,12 +25,6 @@ void round_to_bf16_in_place(float* values, size_t count) {
   for (size_t idx = 0; idx < count; ++idx) values[idx] = kernels::to_float(kernels::to_bf16(values[idx]));
 }
 
-// A kept bf16 tensor as floats again, exactly, for a kernel that reads fp32.
-const float* widen(const Buffer<kernels::Bf16>& kept, float* scratch) {
-  for (size_t idx = 0; idx < kept.size(); ++idx) scratch[idx] = kernels::to_float(kept.data()[idx]);
-  return scratch;
-}
-
 size_t bytes_of(std::initializer_list<const Buffer<float>*> buffers) {
   size_t total = 0;
   for (const auto* buffer : buffers) total += buffer->size() * sizeof(float);
@@ -192,7 +186,9 @@ void Block::project(Buffer<kernels::Bf16>& kept, const float* value, RowParallel
 
 const float* Block::saved_input(const Buffer<float>& fp32, const Buffer<kernels::Bf16>& half,
                                 float* scratch) const {
-  return bf16() ? widen(half, scratch) : fp32.data();
+  if (!bf16()) return fp32.data();
+  kernels::widen_from_bf16(half.data(), half.size(), scratch);
+  return scratch;
 }
 
 const float* Block::activated_fp32(const Saved& s, int samples) {
@@ -244,7 +240,7 @@ void Block::forward_attention(const StepContext& ctx, const MicroBatchView& batc
   if (bf16()) {
     kernels::round_to_bf16(normed, s.ln1_out_bf16.size(), s.ln1_out_bf16.data());
     kernels::round_to_bf16(qkv, s.qkv_bf16.size(), s.qkv_bf16.data());
-    round_to_bf16_in_place(qkv, s.qkv_bf16.size());
+    kernels::widen_from_bf16(s.qkv_bf16.data(), s.qkv_bf16.size(), qkv);  // attention reads the rounded values
   }
   const kernels::AttentionShape shape{samples, seq, local_heads_, config_.head_dim(),
                                       tp_.rank() * local_heads_, bf16()};

@@ -121,7 +121,7 @@ void Head::backward_weight(const StepContext& /*ctx*/, const MicroBatchView& bat
 const float* Head::saved_normed(const Saved& s) {
   if (!bf16()) return s.normed.data();
   float* widened = ws_.branch.data();  // free: nothing of the head's uses it
-  for (size_t idx = 0; idx < s.normed_bf16.size(); ++idx) widened[idx] = kernels::to_float(s.normed_bf16.data()[idx]);
+  kernels::widen_from_bf16(s.normed_bf16.data(), s.normed_bf16.size(), widened);
   return widened;
 }
 

@@ -68,25 +68,6 @@ void expect_bf16_equivalent(const TrainedWeights& run, const std::string& name) 
                                       {1e-4, 5 * per_step * double(reference.losses.size()), 5e-3});
 }
 
-// Bit for bit: the same losses and the same weights.
-void expect_identical(const TrainedWeights& run, const TrainedWeights& reference, const std::string& name) {
-  ASSERT_EQ(run.losses, reference.losses) << name;
-  const SafetensorsFile expected = SafetensorsFile::read(reference.params_path);
-  const SafetensorsFile actual = SafetensorsFile::read(run.params_path);
-  size_t elements = 0;
-  for (const auto& tensor : expected.names()) {
-    const auto shape = expected.record(tensor).shape;
-    const auto want = expected.f32(tensor, shape);
-    const auto got = actual.f32(tensor, shape);
-    ASSERT_EQ(want.size(), got.size()) << tensor;
-    for (size_t idx = 0; idx < want.size(); ++idx) {
-      ASSERT_EQ(std::memcmp(&want[idx], &got[idx], sizeof(float)), 0) << name << " " << tensor << "[" << idx << "]";
-    }
-    elements += want.size();
-  }
-  EXPECT_GT(elements, 30000u);  // every weight compared: the tiny model has 38,848 at --ffn-mult 2
-}
-
 }  // namespace
 
 TEST(Bf16Layouts, Bf16DiffersFromFp32) {
@@ -134,20 +115,20 @@ TEST(Bf16Layouts, DataPipelineTensor) {
 // counter-keyed dropout masks, so it must reproduce every bit.
 TEST(Recompute, SelectiveAndFullAreBitIdenticalFp32) {
   const auto none = train(1, "rc_none", "");
-  expect_identical(train(1, "rc_sel", "--recompute selective"), none, "selective");
-  expect_identical(train(1, "rc_full", "--recompute full"), none, "full");
+  testing::expect_identical_training(train(1, "rc_sel", "--recompute selective"), none, "selective");
+  testing::expect_identical_training(train(1, "rc_full", "--recompute full"), none, "full");
 }
 
 TEST(Recompute, SelectiveAndFullAreBitIdenticalBf16) {
-  expect_identical(train(1, "rc_sel16", "--precision bf16 --recompute selective"), sequential_bf16(), "selective");
-  expect_identical(train(1, "rc_full16", "--precision bf16 --recompute full"), sequential_bf16(), "full");
+  testing::expect_identical_training(train(1, "rc_sel16", "--precision bf16 --recompute selective"), sequential_bf16(), "selective");
+  testing::expect_identical_training(train(1, "rc_full16", "--precision bf16 --recompute full"), sequential_bf16(), "full");
 }
 
 // F = 2: d_hidden is narrower than q k v, so their widened copy for
 // attention's backward gets its own workspace buffer (model/workspace.h).
 TEST(Recompute, NarrowMlpUnderBf16) {
   const auto none = train(1, "narrow16", "--precision bf16 --ffn-mult 2");
-  expect_identical(train(1, "narrow_sel16", "--precision bf16 --ffn-mult 2 --recompute selective"), none,
+  testing::expect_identical_training(train(1, "narrow_sel16", "--precision bf16 --ffn-mult 2 --recompute selective"), none,
                    "ffn-mult 2 selective");
   const auto fp32 = train(1, "narrow32", "--ffn-mult 2");
   ASSERT_EQ(none.losses.size(), fp32.losses.size());
@@ -158,9 +139,9 @@ TEST(Recompute, NarrowMlpUnderBf16) {
 
 TEST(Recompute, FullUnderTensorAndPipelineParallel) {
   const auto none = train(4, "rc_tp_none", "--tp 2 --pp 2 --micro-batch 2 --sequence-parallel");
-  expect_identical(train(4, "rc_tp_full", "--tp 2 --pp 2 --micro-batch 2 --sequence-parallel --recompute full"),
+  testing::expect_identical_training(train(4, "rc_tp_full", "--tp 2 --pp 2 --micro-batch 2 --sequence-parallel --recompute full"),
                    none, "tp2 pp2 sp full");
-  expect_identical(train(4, "rc_tp_sel", "--tp 2 --pp 2 --micro-batch 2 --sequence-parallel --recompute selective"),
+  testing::expect_identical_training(train(4, "rc_tp_sel", "--tp 2 --pp 2 --micro-batch 2 --sequence-parallel --recompute selective"),
                    none, "tp2 pp2 sp selective");
 }
 
@@ -168,10 +149,10 @@ TEST(Recompute, FullUnderTensorAndPipelineParallel) {
 // the whole backward would, W reads nothing selective recompute drops.
 TEST(Recompute, SelectiveUnderZeroBubbleIsBitIdentical) {
   const auto none = train(2, "zb_none", "--pp 2 --micro-batch 1 --schedule zb-h1");
-  expect_identical(train(2, "zb_sel", "--pp 2 --micro-batch 1 --schedule zb-h1 --recompute selective"), none,
+  testing::expect_identical_training(train(2, "zb_sel", "--pp 2 --micro-batch 1 --schedule zb-h1 --recompute selective"), none,
                    "pp2 zb-h1 selective");
   const auto none16 = train(2, "zb_none16", "--precision bf16 --pp 2 --micro-batch 1 --schedule zb-h1");
-  expect_identical(train(2, "zb_sel16", "--precision bf16 --pp 2 --micro-batch 1 --schedule zb-h1 --recompute selective"),
+  testing::expect_identical_training(train(2, "zb_sel16", "--precision bf16 --pp 2 --micro-batch 1 --schedule zb-h1 --recompute selective"),
                    none16, "pp2 zb-h1 bf16 selective");
 }
 
