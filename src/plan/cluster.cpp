@@ -137,7 +137,8 @@ nlohmann::json ClusterDescription::to_json() const {
   return {{"name", name},           {"devices_per_node", devices_per_node},
           {"nodes", nodes},         {"device", device_json},
           {"intra_node", link_json(intra_node)}, {"inter_node", link_json(inter_node)},
-          {"inter_node_link_shared_by", inter_node_link_shared_by}};
+          {"inter_node_link_shared_by", inter_node_link_shared_by},
+          {"collective_overlap", collective_overlap}};
 }
 
 ClusterDescription ClusterDescription::from_json(const nlohmann::json& json) {
@@ -154,6 +155,10 @@ ClusterDescription ClusterDescription::from_json(const nlohmann::json& json) {
   cluster.inter_node_link_shared_by = json_int_or(json, "inter_node_link_shared_by", 1);
   if (cluster.inter_node_link_shared_by < 1) {
     throw JsonFieldError("inter_node_link_shared_by", "must be at least 1");
+  }
+  cluster.collective_overlap = json_number_or(json, "collective_overlap", 1.0);
+  if (!(cluster.collective_overlap >= 0 && cluster.collective_overlap <= 1)) {
+    throw JsonFieldError("collective_overlap", "must be in [0, 1]");
   }
   return cluster;
 }

@@ -56,6 +56,12 @@ struct ClusterDescription {
   // its own (a DGX's one NIC per GPU); a namespace host's ranks share its one
   // veth. Groups of one node that cross nodes at once split that link.
   int inter_node_link_shared_by = 1;
+  // The fraction of a non-blocking collective's time that runs hidden behind
+  // compute. 1 where something other than the computing core moves the data
+  // (NCCL kernels on their own CUDA stream); measured by calibrate for MPI on
+  // CPU cores, where a rank's one core moves the data only inside MPI calls,
+  // so the gradient all-reduce mostly runs at its final wait.
+  double collective_overlap = 1;
   int devices() const { return devices_per_node * nodes; }
 
   nlohmann::json to_json() const;

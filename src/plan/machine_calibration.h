@@ -24,6 +24,11 @@ struct MessageTime {
 
 // Collective over `world` (2 ranks or more; ranks 0 and 1 ping-pong): every rank returns the table.
 std::vector<MessageTime> measure_messages(const Communicator& world);
+// The fraction of a non-blocking all-reduce of a gradient-sized buffer that
+// runs hidden behind GEMMs, tested between them as GradientBuckets tests its
+// buckets at each unit's end (ClusterDescription::collective_overlap).
+// Collective over `world` (2 ranks or more); every rank returns the same value.
+double measure_collective_overlap(const Communicator& world);
 // t = latency + bytes / bandwidth, least squares over the table's p2p times.
 LinkCost fit_link(const std::vector<MessageTime>& times);
 
@@ -32,7 +37,7 @@ LinkCost fit_link(const std::vector<MessageTime>& times);
 LinkCost assumed_shared_memory_link();
 
 // This machine: its cores as devices of one node, each `device`, memory
-// available split over the cores.
+// available split over the cores, collectives not overlapping compute.
 ClusterDescription this_machine(const DeviceDescription& device, const LinkCost& link);
 
 }  // namespace paratrain

@@ -108,14 +108,15 @@ void add_sync_and_optimizer(const PlanTarget& target, const ChunkCost& last_back
                       collective_seconds(Collective::kAllGather, dp_link, dp, gradient_bytes);
     optimizer_elements /= dp;
   } else if (dp > 1) {
-    // Buckets all-reduce while the last micro-batch's backward runs (MPI
-    // progresses them at unit boundaries): what does not fit behind it, or
-    // at least the last bucket, is exposed.
+    // Buckets all-reduce while the last micro-batch's backward runs, as far
+    // as the cluster's collectives progress beside compute: what does not fit
+    // behind it, or at least the last bucket, is exposed.
     const double bucket = std::min(gradient_bytes, static_cast<double>(layout.bucket_bytes));
     const double buckets = std::max(1.0, gradient_bytes / std::max(bucket, 1.0));
     const double per_bucket = collective_seconds(Collective::kAllReduce, dp_link, dp, bucket);
     const double total = per_bucket * buckets;
-    stage.dp_sync_s = std::max(per_bucket, total - last_backward.backward.total());
+    const double hidden = std::min(total, last_backward.backward.total()) * cluster.collective_overlap;
+    stage.dp_sync_s = std::max(per_bucket, total - hidden);
   }
   stage.optimizer_s = adamw_seconds(optimizer_elements, cluster.device);
 }

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
+#include "core/json_fields.h"
 #include "parallel/schedule.h"
 #include "plan/collective_cost.h"
 #include "plan/machine_calibration.h"
@@ -203,6 +206,48 @@ TEST(StepPrediction, PipelineEqualsTheHandWorkedOneFOneB) {
   EXPECT_NEAR(prediction.stages[0].pipeline_s, r0_b1_end, 1e-15);
   EXPECT_DOUBLE_EQ(prediction.tokens_per_s, 8.0 * 16 / prediction.step_s);
   EXPECT_DOUBLE_EQ(prediction.tokens_per_s_per_device, prediction.tokens_per_s / 2);
+}
+
+// dp = 2: the gradient buckets all-reduce behind the last backward as far as
+// the cluster's collectives progress beside compute, and at least the last
+// bucket is exposed. MPI on CPU cores (overlap 0) exposes all of it.
+TEST(StepPrediction, GradientAllReduceHidesOnlyAsFarAsTheClusterOverlaps) {
+  PlanTarget target;
+  target.options.model = {64, 16, 32, 4, 4, 4, 0.1f, 8};
+  target.layout.grid = {2, 1, 1};
+  target.layout.bucket_bytes = 1000;
+  target.cluster = two_node_cluster();
+  target.cluster.intra_node = {1e-6, 1e6};  // slow enough that the all-reduce outlasts backward
+  const double backward = pipeline_action_cost(target)(0, {ActionKind::kBackward, 0, 0});
+  std::vector<MemoryPlan> memory(1);
+  memory[0].category_bytes[static_cast<int>(MemoryCategory::kGradients)] = 4000;
+  const double per_bucket = collective_seconds(Collective::kAllReduce, target.cluster.intra_node, 2, 1000);
+  ASSERT_GT(4 * per_bucket, backward + per_bucket);
+
+  for (double overlap : {0.0, 0.5, 1.0}) {
+    target.cluster.collective_overlap = overlap;
+    const StepPrediction prediction = predict_step(target, memory);
+    EXPECT_NEAR(prediction.stages[0].dp_sync_s, 4 * per_bucket - overlap * backward, 1e-15) << overlap;
+  }
+  // A fast link: the whole all-reduce fits behind backward, but the last bucket stays exposed.
+  target.cluster.intra_node = {1e-6, 100e9};
+  const double fast_bucket = collective_seconds(Collective::kAllReduce, target.cluster.intra_node, 2, 1000);
+  ASSERT_LT(4 * fast_bucket, backward);
+  target.cluster.collective_overlap = 1;
+  EXPECT_NEAR(predict_step(target, memory).stages[0].dp_sync_s, fast_bucket, 1e-15);
+  target.cluster.collective_overlap = 0;
+  EXPECT_NEAR(predict_step(target, memory).stages[0].dp_sync_s, 4 * fast_bucket, 1e-15);
+}
+
+TEST(ClusterDescription, CollectiveOverlapRoundTripsDefaultsToOneAndMustBeAFraction) {
+  ClusterDescription cluster = two_node_cluster();
+  cluster.collective_overlap = 0.25;
+  nlohmann::json json = cluster.to_json();
+  EXPECT_DOUBLE_EQ(ClusterDescription::from_json(json).collective_overlap, 0.25);
+  json.erase("collective_overlap");
+  EXPECT_DOUBLE_EQ(ClusterDescription::from_json(json).collective_overlap, 1.0);
+  json["collective_overlap"] = 1.5;
+  EXPECT_THROW(ClusterDescription::from_json(json), JsonFieldError);
 }
 
 }  // namespace paratrain
