@@ -38,7 +38,7 @@ class CalibrateCommand : public Command {
     double overlap = 0;  // one rank: as this_machine assumes
     if (world.size() == 2) {
       messages = measure_messages(world);
-      link = fit_link(messages);
+      link = with_measured_collectives(fit_link(messages), messages);
       overlap = measure_collective_overlap(world);
     }
     if (world.rank() != 0) return 0;
@@ -50,7 +50,12 @@ class CalibrateCommand : public Command {
                                       : "device measured; link assumed (run under mpirun -np 2 to measure it)";
     nlohmann::json table = nlohmann::json::array();
     for (const MessageTime& time : messages) {
-      table.push_back({{"bytes", time.bytes}, {"p2p_s", time.p2p_s}, {"all_reduce_s", time.all_reduce_s}});
+      table.push_back({{"bytes", time.bytes},
+                       {"p2p_s", time.p2p_s},
+                       {"exchange_s", time.exchange_s},
+                       {"all_reduce_s", time.all_reduce_s},
+                       {"all_gather_s", time.all_gather_s},
+                       {"reduce_scatter_s", time.reduce_scatter_s}});
     }
     out["messages"] = table;
     out["calibration_seconds"] = now_seconds() - begin;

@@ -22,6 +22,20 @@ const char* vector_kernel_name(VectorKernel kernel) {
       return "adamw";
     case VectorKernel::kSoftmax:
       return "softmax";
+    case VectorKernel::kConvert:
+      return "bf16_convert";
+  }
+  return "?";
+}
+
+const char* collective_name(Collective collective) {
+  switch (collective) {
+    case Collective::kAllReduce:
+      return "all_reduce";
+    case Collective::kAllGather:
+      return "all_gather";
+    case Collective::kReduceScatter:
+      return "reduce_scatter";
   }
   return "?";
 }
@@ -29,7 +43,31 @@ const char* vector_kernel_name(VectorKernel kernel) {
 namespace {
 
 nlohmann::json link_json(const LinkCost& link) {
-  return {{"latency_s", link.latency_s}, {"bandwidth_bytes_per_s", link.bandwidth_bytes_per_s}};
+  nlohmann::json json = {{"latency_s", link.latency_s}, {"bandwidth_bytes_per_s", link.bandwidth_bytes_per_s}};
+  nlohmann::json measured = nlohmann::json::object();
+  for (int idx = 0; idx < kCollectiveCount; ++idx) {
+    if (!link.measured_two_rank_s[idx].empty()) {
+      measured[collective_name(static_cast<Collective>(idx))] = link.measured_two_rank_s[idx];
+    }
+  }
+  if (!measured.empty()) json["measured_two_rank_bytes_s"] = measured;
+  return json;
+}
+
+// Rows of (bytes, seconds), both positive, bytes rising.
+std::vector<std::pair<double, double>> measured_table(const nlohmann::json& rows) {
+  std::vector<std::pair<double, double>> table;
+  for (const auto& row : rows) {
+    if (!row.is_array() || row.size() != 2 || !row.at(0).is_number() || !row.at(1).is_number()) {
+      throw JsonFieldError("measured_two_rank_bytes_s", "rows must be [bytes, seconds]");
+    }
+    table.emplace_back(row.at(0).get<double>(), row.at(1).get<double>());
+    if (table.back().first <= 0 || table.back().second <= 0 ||
+        (table.size() > 1 && table.back().first <= table[table.size() - 2].first)) {
+      throw JsonFieldError("measured_two_rank_bytes_s", "needs positive bytes and seconds, bytes rising");
+    }
+  }
+  return table;
 }
 
 LinkCost link_from(const nlohmann::json& json, const char* key) {
@@ -38,6 +76,13 @@ LinkCost link_from(const nlohmann::json& json, const char* key) {
     LinkCost cost{json_number(link, "latency_s"), json_number(link, "bandwidth_bytes_per_s")};
     if (cost.latency_s < 0 || cost.bandwidth_bytes_per_s <= 0) {
       throw JsonFieldError("bandwidth_bytes_per_s", "must be positive (latency >= 0)");
+    }
+    if (json_has(link, "measured_two_rank_bytes_s")) {
+      const nlohmann::json& measured = json_object(link, "measured_two_rank_bytes_s");
+      for (int idx = 0; idx < kCollectiveCount; ++idx) {
+        const char* name = collective_name(static_cast<Collective>(idx));
+        if (measured.contains(name)) cost.measured_two_rank_s[idx] = measured_table(measured.at(name));
+      }
     }
     return cost;
   });
@@ -55,9 +100,12 @@ nlohmann::json measured_json(const DeviceDescription& device) {
     gemm[precision_name(static_cast<Precision>(idx))] = rows;
   }
   if (!gemm.empty()) measured["gemm_m_n_k_flops_per_s"] = gemm;
-  if (!device.attention_flops_per_s.empty()) {
-    measured["attention_seq_len_flops_per_s"] = device.attention_flops_per_s;
+  nlohmann::json attention = nlohmann::json::object();
+  for (int idx = 0; idx < kPrecisionCount; ++idx) {
+    if (device.attention_flops_per_s[idx].empty()) continue;
+    attention[precision_name(static_cast<Precision>(idx))] = device.attention_flops_per_s[idx];
   }
+  if (!attention.empty()) measured["attention_seq_len_flops_per_s"] = attention;
   nlohmann::json vectors = nlohmann::json::object();
   for (int idx = 0; idx < kVectorKernelCount; ++idx) {
     if (device.vector_bytes_per_s[idx] > 0) {
@@ -81,8 +129,13 @@ void read_measured(const nlohmann::json& measured, DeviceDescription& device) {
     }
   }
   if (json_has(measured, "attention_seq_len_flops_per_s")) {
-    for (const auto& row : measured.at("attention_seq_len_flops_per_s")) {
-      device.attention_flops_per_s.emplace_back(row.at(0).get<int>(), row.at(1).get<double>());
+    const nlohmann::json& attention = json_object(measured, "attention_seq_len_flops_per_s");
+    for (int idx = 0; idx < kPrecisionCount; ++idx) {
+      const char* name = precision_name(static_cast<Precision>(idx));
+      if (!attention.contains(name)) continue;
+      for (const auto& row : attention.at(name)) {
+        device.attention_flops_per_s[idx].emplace_back(row.at(0).get<int>(), row.at(1).get<double>());
+      }
     }
   }
   if (json_has(measured, "vector_bytes_per_s")) {
@@ -203,7 +256,7 @@ double gemm_flops_per_s(const DeviceDescription& device, Precision precision, in
 }
 
 double attention_flops_per_s(const DeviceDescription& device, Precision precision, int seq_len) {
-  const auto& rates = device.attention_flops_per_s;
+  const auto& rates = device.attention_flops_per_s[static_cast<int>(precision)];
   if (rates.empty()) return peak_flops_per_s(device, precision) * device.gemm_efficiency;
   // Piecewise linear in log seq_len, flat beyond the ends.
   if (seq_len <= rates.front().first) return rates.front().second;

@@ -12,10 +12,20 @@
 
 namespace paratrain {
 
+// The collectives the runtime calls (collective_cost.h prices them).
+enum class Collective { kAllReduce, kAllGather, kReduceScatter };
+inline constexpr int kCollectiveCount = 3;
+const char* collective_name(Collective collective);
+
 // Point-to-point cost over one link: latency + bytes / bandwidth.
 struct LinkCost {
   double latency_s = 0;
   double bandwidth_bytes_per_s = 1;
+  // (bytes, seconds) of each collective between two ranks over this link,
+  // measured by calibrate as the runtime meets them (after compute, so with
+  // the ranks' skew): where present they price that collective instead of
+  // its closed form. Empty for a datasheet link.
+  std::array<std::vector<std::pair<double, double>>, kCollectiveCount> measured_two_rank_s;
 };
 
 // A measured GEMM rate at one shape (calibrate), C(m, n) = A(m, k) B(k, n).
@@ -25,8 +35,9 @@ struct GemmRate {
 };
 
 // The non-GEMM kernels the cost model prices by the bytes they move.
-enum class VectorKernel { kLayerNorm, kGelu, kDropout, kAdamW, kSoftmax };
-inline constexpr int kVectorKernelCount = 5;
+// kConvert: rounding fp32 to bf16 and widening back (6 bytes per element each way).
+enum class VectorKernel { kLayerNorm, kGelu, kDropout, kAdamW, kSoftmax, kConvert };
+inline constexpr int kVectorKernelCount = 6;
 const char* vector_kernel_name(VectorKernel kernel);
 
 struct DeviceDescription {
@@ -41,7 +52,9 @@ struct DeviceDescription {
   // peak x efficiency for GEMMs and attention and the memory bandwidth for
   // every vector kernel.
   std::array<std::vector<GemmRate>, kPrecisionCount> gemm_rates;
-  std::vector<std::pair<int, double>> attention_flops_per_s;  // (seq_len, rate) of fwd + bwd
+  // (seq_len, rate) of fwd + bwd per precision: under bf16 the kernels round
+  // their products' inputs, which costs about a tenth on a CPU.
+  std::array<std::vector<std::pair<int, double>>, kPrecisionCount> attention_flops_per_s;
   std::array<double, kVectorKernelCount> vector_bytes_per_s{};  // 0: not measured
 };
 

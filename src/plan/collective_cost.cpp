@@ -1,6 +1,7 @@
 #include "plan/collective_cost.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -10,9 +11,26 @@ double point_to_point_seconds(const LinkCost& link, double bytes) {
   return link.latency_s + bytes / link.bandwidth_bytes_per_s;
 }
 
+namespace {
+
+// Log-log interpolation of measured (bytes, seconds); beyond the largest
+// message at its bandwidth, below the smallest at its time.
+double interpolated_seconds(const std::vector<std::pair<double, double>>& table, double bytes) {
+  if (bytes <= table.front().first) return table.front().second;
+  if (bytes >= table.back().first) return table.back().second * bytes / table.back().first;
+  const auto upper = std::lower_bound(table.begin(), table.end(), std::make_pair(bytes, 0.0));
+  const auto lower = upper - 1;
+  const double fraction = std::log(bytes / lower->first) / std::log(upper->first / lower->first);
+  return std::exp(std::log(lower->second) + fraction * std::log(upper->second / lower->second));
+}
+
+}  // namespace
+
 double collective_seconds(Collective collective, const LinkCost& link, int ranks, double bytes) {
   PT_CHECK(ranks >= 1, "a collective needs at least one rank");
   if (ranks == 1) return 0.0;
+  const auto& measured = link.measured_two_rank_s[static_cast<int>(collective)];
+  if (!measured.empty()) return (ranks - 1) * interpolated_seconds(measured, 2.0 * bytes / ranks);
   const double steps = ranks - 1;
   const double per_step = link.latency_s + bytes / (ranks * link.bandwidth_bytes_per_s);
   switch (collective) {

@@ -7,14 +7,15 @@
 //   ring reduce-scatter     (n-1) (alpha + S / (n beta))   S = the input whole
 // A group whose ranks sit on more than one node is bound by the inter-node
 // link (the ring crosses it), otherwise by the intra-node one.
+// On a link with measured two-rank times (a calibrated machine) each of the
+// n - 1 ring steps of n ranks is priced as the measured two-rank collective
+// of 2 S / n bytes (one step's message), interpolated in log-log.
 #include <vector>
 
 #include "comm/process_grid.h"
 #include "plan/cluster.h"
 
 namespace paratrain {
-
-enum class Collective { kAllReduce, kAllGather, kReduceScatter };
 
 double point_to_point_seconds(const LinkCost& link, double bytes);
 double collective_seconds(Collective collective, const LinkCost& link, int ranks, double bytes);

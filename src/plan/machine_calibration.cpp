@@ -63,11 +63,12 @@ double gemm_rate(Precision precision, int m, int n, int k, double budget_s) {
 
 // Forward + backward of causal attention over one sample, D = 256, 8 heads,
 // dropout on: 12 T^2 D FLOPs by the cost model's convention.
-double attention_rate(int seq_len, double budget_s) {
-  const kernels::AttentionShape shape{1, seq_len, 8, 32, 0};
+double attention_rate(Precision precision, int seq_len, double budget_s) {
+  const kernels::AttentionShape shape{1, seq_len, 8, 32, 0, precision == Precision::kBf16};
   const size_t tokens = static_cast<size_t>(seq_len);
   std::vector<float> qkv(tokens * 3 * shape.width(), 0.01f), out(tokens * shape.width());
-  std::vector<float> probs(static_cast<size_t>(shape.heads) * tokens * tokens), scratch(2 * tokens * tokens);
+  std::vector<float> probs(static_cast<size_t>(shape.heads) * tokens * tokens);
+  std::vector<float> scratch(kernels::attention_scratch_planes(true, shape.bf16_products) * tokens * tokens);
   std::vector<float> dqkv(qkv.size());
   const kernels::DropoutKey key{1, 0, 1, kernels::DropoutSite::kAttentionProbs, 0.1f};
   const double seconds = median_seconds(
@@ -107,6 +108,11 @@ std::array<double, kVectorKernelCount> vector_rates(double budget_s) {
     std::copy(x.begin(), x.end(), y.begin());
     kernels::cross_entropy_forward_backward(y.data(), targets.data(), rows, width, 1.0f);
   });
+  std::vector<kernels::Bf16> rounded(count);
+  rate(VectorKernel::kConvert, 3, [&] {  // 6 bytes per element each way: 1.5 passes of floats
+    kernels::round_to_bf16(x.data(), count, rounded.data());
+    kernels::widen_from_bf16(rounded.data(), count, y.data());
+  });
   const kernels::AdamWHyper hyper;
   long step = 0;
   rate(VectorKernel::kAdamW, 7, [&] {
@@ -117,6 +123,29 @@ std::array<double, kVectorKernelCount> vector_rates(double budget_s) {
 
 // The machine's cores, not this process's: under mpirun a rank is bound to one.
 int cores_of_this_machine() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// The median seconds of `collective` over `rounds`, each after a unit of
+// backward-sized compute (a 384^3 GEMM, about a millisecond) on every rank;
+// every rank returns the slowest rank's median.
+template <typename Run>
+double collective_after_compute(const Communicator& world, int rounds, Run&& collective) {
+  const int side = 384;
+  std::vector<float> a(static_cast<size_t>(side) * side, 0.5f), b(a.size(), 0.25f), c(a.size());
+  std::vector<double> times;
+  world.barrier();
+  collective();  // warm-up
+  for (int round = 0; round < std::max(rounds, 5); ++round) {
+    kernels::gemm(kernels::Trans::kNo, kernels::Trans::kNo, side, side, side, 1.0f, a.data(), side, b.data(),
+                  side, 0.0f, c.data(), side);
+    const double begin = now_seconds();
+    collective();
+    times.push_back(now_seconds() - begin);
+  }
+  std::sort(times.begin(), times.end());
+  double median = times[times.size() / 2];
+  world.all_reduce_max(&median, 1);
+  return median;
+}
 
 }  // namespace
 
@@ -136,7 +165,10 @@ DeviceDescription measure_device(CalibrationDepth depth) {
     }
   }
   for (int seq_len : full ? std::vector<int>{64, 128, 256, 512} : std::vector<int>{64, 256}) {
-    device.attention_flops_per_s.emplace_back(seq_len, attention_rate(seq_len, budget));
+    for (Precision precision : {Precision::kFp32, Precision::kBf16}) {
+      device.attention_flops_per_s[static_cast<int>(precision)].emplace_back(
+          seq_len, attention_rate(precision, seq_len, budget));
+    }
   }
   device.vector_bytes_per_s = vector_rates(budget);
   device.memory_bandwidth_bytes_per_s =
@@ -171,12 +203,32 @@ std::vector<MessageTime> measure_messages(const Communicator& world) {
     }
     double p2p = (now_seconds() - begin) / (2.0 * rounds);
     world.broadcast(&p2p, sizeof(p2p), 0);
+    std::vector<float> incoming(count);
     world.barrier();
-    const double reduce_begin = now_seconds();
-    for (int round = 0; round < rounds; ++round) world.all_reduce_sum(buffer.data(), count);
-    double all_reduce = (now_seconds() - reduce_begin) / rounds;
-    world.all_reduce_max(&all_reduce, 1);
-    times.push_back({4.0 * count, p2p, all_reduce});
+    const double exchange_begin = now_seconds();
+    for (int round = 0; round < rounds; ++round) {
+      if (rank < 2) {
+        Request sent = world.isend(buffer.data(), count, 1 - rank, 9);
+        world.recv(incoming.data(), count, 1 - rank, 9);
+        sent.wait();
+      }
+    }
+    double exchange = (now_seconds() - exchange_begin) / rounds;
+    world.all_reduce_max(&exchange, 1);
+    // The collectives as the runtime meets them: each right after a unit of
+    // compute on every rank, so the time includes the ranks' skew and data
+    // that has left the cache. Median over rounds, slowest rank.
+    const size_t share = std::max<size_t>(1, count / world.size());
+    std::vector<float> reduced(share);
+    const double all_gather = collective_after_compute(world, rounds, [&] {
+      world.all_gather(buffer.data(), incoming.data(), share);
+    });
+    const double reduce_scatter = collective_after_compute(world, rounds, [&] {
+      world.reduce_scatter_sum(buffer.data(), reduced.data(), share);
+    });
+    const double all_reduce =
+        collective_after_compute(world, rounds, [&] { world.all_reduce_sum(buffer.data(), count); });
+    times.push_back({4.0 * count, p2p, all_reduce, exchange, all_gather, reduce_scatter});
   }
   return times;
 }
@@ -229,21 +281,31 @@ LinkCost fit_link(const std::vector<MessageTime>& times) {
   // the small messages set the latency and the large ones the bandwidth.
   double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (const MessageTime& time : times) {
-    const double weight = 1.0 / (time.p2p_s * time.p2p_s);
+    const double weight = 1.0 / (time.exchange_s * time.exchange_s);
     sw += weight;
     sx += weight * time.bytes;
-    sy += weight * time.p2p_s;
+    sy += weight * time.exchange_s;
     sxx += weight * time.bytes * time.bytes;
-    sxy += weight * time.bytes * time.p2p_s;
+    sxy += weight * time.bytes * time.exchange_s;
   }
   const double slope = (sw * sxy - sx * sy) / (sw * sxx - sx * sx);
   const double intercept = (sy - slope * sx) / sw;
   // The smallest message's time is the better latency estimate when the fit's intercept is off.
-  const double latency = intercept > 0 ? intercept : times.front().p2p_s;
+  const double latency = intercept > 0 ? intercept : times.front().exchange_s;
   return {latency, slope > 0 ? 1.0 / slope : 1e12};
 }
 
 LinkCost assumed_shared_memory_link() { return {2e-6, 5e9}; }
+
+LinkCost with_measured_collectives(LinkCost link, const std::vector<MessageTime>& times) {
+  for (const MessageTime& time : times) {
+    link.measured_two_rank_s[static_cast<int>(Collective::kAllReduce)].emplace_back(time.bytes, time.all_reduce_s);
+    link.measured_two_rank_s[static_cast<int>(Collective::kAllGather)].emplace_back(time.bytes, time.all_gather_s);
+    link.measured_two_rank_s[static_cast<int>(Collective::kReduceScatter)].emplace_back(time.bytes,
+                                                                                       time.reduce_scatter_s);
+  }
+  return link;
+}
 
 ClusterDescription this_machine(const DeviceDescription& device, const LinkCost& link) {
   ClusterDescription cluster;
@@ -252,7 +314,8 @@ ClusterDescription this_machine(const DeviceDescription& device, const LinkCost&
   cluster.nodes = 1;
   cluster.device = device;
   cluster.intra_node = link;
-  cluster.inter_node = link;
+  cluster.inter_node = link;  // unused on one node; the closed forms, never the measured tables
+  cluster.inter_node.measured_two_rank_s = {};
   // MPI ranks on CPU cores move a collective's data only inside MPI calls;
   // calibrate measures the fraction (measure_collective_overlap).
   cluster.collective_overlap = 0;

@@ -18,8 +18,15 @@ DeviceDescription measure_device(CalibrationDepth depth);
 
 struct MessageTime {
   double bytes = 0;
-  double p2p_s = 0;        // one way (half a ping-pong round trip)
-  double all_reduce_s = 0; // over the world's ranks
+  double p2p_s = 0;         // one way, the other direction idle (half a ping-pong round trip)
+  double all_reduce_s = 0;  // over the world's ranks (this and the next two after a unit of compute)
+  // One way while the other direction carries as much at the same time, as
+  // in every step of a ring collective and in a pipeline's steady state.
+  // On one machine's cores both copies share its memory, so this is slower
+  // than p2p_s; the link's bandwidth is fitted to it.
+  double exchange_s = 0;
+  double all_gather_s = 0;      // `bytes` gathered in all, over the world's ranks
+  double reduce_scatter_s = 0;  // `bytes` in all, summed and scattered
 };
 
 // Collective over `world` (2 ranks or more; ranks 0 and 1 ping-pong): every rank returns the table.
@@ -29,8 +36,11 @@ std::vector<MessageTime> measure_messages(const Communicator& world);
 // buckets at each unit's end (ClusterDescription::collective_overlap).
 // Collective over `world` (2 ranks or more); every rank returns the same value.
 double measure_collective_overlap(const Communicator& world);
-// t = latency + bytes / bandwidth, least squares over the table's p2p times.
+// t = latency + bytes / bandwidth, least squares over the table's exchange times.
 LinkCost fit_link(const std::vector<MessageTime>& times);
+
+// `link` with the table's collective times as its measured two-rank ones.
+LinkCost with_measured_collectives(LinkCost link, const std::vector<MessageTime>& times);
 
 // The link assumed when no two ranks were measured (a description built
 // without mpirun): shared-memory MPI on one host, order of magnitude only.

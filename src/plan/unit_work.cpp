@@ -23,6 +23,28 @@ void add_vector(UnitWork& work, VectorKernel kernel, double elements, double pas
   work.vector_bytes[static_cast<int>(kernel)] += elements * passes * kFloat;
 }
 
+// Rounding to bf16 or widening from it: 6 bytes per element.
+void add_convert(UnitWork& work, double elements) { add_vector(work, VectorKernel::kConvert, elements, 1.5); }
+
+// A linear layer's streaming work beside its GEMMs (model/parallel_linear.cpp):
+// the bias added over its output rows in forward (read, write) and summed
+// from the output gradient in backward (read), at the layernorm's rate, the
+// closest streaming kernel calibrated; under bf16 its input rounded in
+// forward and its output gradient rounded in backward. in_rows x in reach
+// the GEMM; bias_rows x out carry the bias (fewer under sequence parallelism
+// for a row-parallel layer, whose bias is added after the reduce-scatter).
+void add_linear_streams(UnitWork& work, const ModelConfig& model, Pass pass, double in_rows, int in, int out,
+                        double bias_rows, bool has_bias) {
+  const bool bf16 = model.precision == Precision::kBf16;
+  if (pass == Pass::kForward) {
+    if (has_bias) add_vector(work, VectorKernel::kLayerNorm, bias_rows * out, 2.0);
+    if (bf16) add_convert(work, in_rows * in);
+  } else {
+    if (has_bias) add_vector(work, VectorKernel::kLayerNorm, bias_rows * out, 1.0);
+    if (bf16) add_convert(work, in_rows * out);
+  }
+}
+
 // Megatron's g (forward all-reduce of a row-parallel output) or f (backward
 // all-reduce of a column-parallel input); with sequence parallelism the
 // all-reduce is a reduce-scatter on one side and an all-gather on the other.
@@ -88,9 +110,24 @@ UnitWork attention_work(const ModelConfig& model, const ShardShape& shard, Pass 
   const int d = model.d_model, tp = shard.tp;
   add_gemm(work, pass, tokens, 3 * d / tp, d);  // qkv (column parallel)
   add_gemm(work, pass, tokens, d, d / tp);      // proj (row parallel)
+  const double region = shard.sequence_parallel ? static_cast<double>(tokens) / tp : tokens;
+  add_linear_streams(work, model, pass, tokens, d, 3 * d / tp, tokens, true);
+  add_linear_streams(work, model, pass, tokens, d / tp, d, region, true);
+  if (model.precision == Precision::kBf16) {
+    // Forward keeps ln1's output and q k v rounded (and widens q k v back
+    // for attention); backward widens both, rounds ln1's output again for
+    // qkv's weight gradient and rounds the heads' gradient in place.
+    const double qkv = static_cast<double>(tokens) * 3 * d / tp;
+    if (pass == Pass::kForward) {
+      add_convert(work, region * d + 2 * qkv);
+    } else {
+      add_convert(work, region * d + static_cast<double>(tokens) * d + qkv + 4.0 / 3 * tokens * d / tp);
+    }
+  }
+  // Backward copies the residual's gradient into the branch (read, write).
+  if (pass == Pass::kBackward) add_vector(work, VectorKernel::kLayerNorm, region * d, 2.0);
   const double per_direction = 4.0 * tokens * static_cast<double>(model.seq_len) * d / tp;
   work.attention_flops = pass == Pass::kForward ? per_direction : 2.0 * per_direction;
-  const double region = shard.sequence_parallel ? static_cast<double>(tokens) / tp : tokens;
   add_residual_half(work, model, region, pass);
   add_region_exchange(work, shard, static_cast<double>(tokens) * d * kFloat);  // g forward, f backward
   if (pass == Pass::kBackward && model.recompute == Recompute::kSelective) {
@@ -108,6 +145,21 @@ UnitWork mlp_work(const ModelConfig& model, const ShardShape& shard, Pass pass) 
   add_gemm(work, pass, tokens, ffn / tp, d);  // fc1 (column parallel)
   add_gemm(work, pass, tokens, d, ffn / tp);  // fc2 (row parallel)
   const double region = shard.sequence_parallel ? static_cast<double>(tokens) / tp : tokens;
+  add_linear_streams(work, model, pass, tokens, d, ffn / tp, tokens, true);
+  add_linear_streams(work, model, pass, tokens, ffn / tp, d, region, true);
+  if (model.precision == Precision::kBf16) {
+    // Forward keeps ln2's output rounded; backward widens it and rounds it
+    // again for fc1's weight gradient, and rounds GELU's output anew where
+    // selective recompute did not keep it.
+    if (pass == Pass::kForward) {
+      add_convert(work, region * d);
+    } else {
+      add_convert(work, region * d + static_cast<double>(tokens) * d);
+      if (model.recompute == Recompute::kSelective) add_convert(work, static_cast<double>(tokens) * ffn / tp);
+    }
+  }
+  // Backward copies the residual's gradient twice: into the branch and on to the input.
+  if (pass == Pass::kBackward) add_vector(work, VectorKernel::kLayerNorm, region * d, 4.0);
   add_residual_half(work, model, region, pass);
   const double backward = pass == Pass::kBackward ? 1.5 : 1.0;
   add_vector(work, VectorKernel::kGelu, static_cast<double>(tokens) * ffn / tp, 2.0 * backward);
@@ -132,6 +184,11 @@ UnitWork head_work(const ModelConfig& model, const ShardShape& shard, Pass pass)
   const int d = model.d_model, vocab = model.vocab_size / shard.tp;
   add_gemm(work, pass, tokens, vocab, d);  // lm_head (column parallel over the vocabulary)
   const double region = shard.sequence_parallel ? static_cast<double>(tokens) / shard.tp : tokens;
+  add_linear_streams(work, model, pass, tokens, d, vocab, tokens, false);  // no bias
+  if (model.precision == Precision::kBf16) {
+    // ln_f's output kept rounded; in backward widened, then rounded again for the weight gradient.
+    add_convert(work, pass == Pass::kForward ? region * d : region * d + static_cast<double>(tokens) * d);
+  }
   const double backward = pass == Pass::kBackward ? 1.5 : 1.0;
   add_vector(work, VectorKernel::kLayerNorm, region * d, 2.0 * backward);
   // Cross-entropy: max, exp-sum and the target logit in forward; softmax

@@ -17,7 +17,9 @@ void scale_rates(DeviceDescription& device, double share) {
   for (auto& rates : device.gemm_rates) {
     for (GemmRate& rate : rates) rate.flops_per_s *= share;
   }
-  for (auto& [seq_len, rate] : device.attention_flops_per_s) rate *= share;
+  for (auto& rates : device.attention_flops_per_s) {
+    for (auto& [seq_len, rate] : rates) rate *= share;
+  }
   for (double& rate : device.vector_bytes_per_s) rate *= share;
 }
 

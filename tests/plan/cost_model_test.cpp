@@ -92,9 +92,12 @@ TEST(CollectiveCost, GroupsCrossingFromOneNodeShareItsLink) {
   EXPECT_DOUBLE_EQ(axis_link(cluster, dp2_tp2, 0, Axis::kData).bandwidth_bytes_per_s, rate);
 }
 
-TEST(Calibration, LinkFitRecoversLatencyAndBandwidth) {
+// The link is fitted to the exchange times (both directions busy), not the one-way ones.
+TEST(Calibration, LinkFitRecoversLatencyAndBandwidthOfTheExchange) {
   std::vector<MessageTime> times;
-  for (double bytes = 8; bytes <= 64e6; bytes *= 8) times.push_back({bytes, 3e-6 + bytes / 7e9, 0});
+  for (double bytes = 8; bytes <= 64e6; bytes *= 8) {
+    times.push_back({bytes, 1e-6 + bytes / 9e9, 0, 3e-6 + bytes / 7e9});
+  }
   const LinkCost link = fit_link(times);
   EXPECT_NEAR(link.latency_s, 3e-6, 1e-9);
   EXPECT_NEAR(link.bandwidth_bytes_per_s, 7e9, 7e9 * 1e-6);

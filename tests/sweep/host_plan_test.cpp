@@ -212,7 +212,7 @@ TEST(HostCluster, RanksBeyondTheCoresTimeShareTheDevice) {
   machine.device.peak_flops_per_s[0] = 100e9;
   machine.device.memory_bandwidth_bytes_per_s = 10e9;
   machine.device.gemm_rates[0] = {GemmRate{64, 64, 64, 80e9}};
-  machine.device.attention_flops_per_s = {{128, 40e9}};
+  machine.device.attention_flops_per_s[0] = {{128, 40e9}};
   machine.device.vector_bytes_per_s.fill(8e9);
   HostPlacement hosts;
   hosts.hosts = 2;
@@ -221,7 +221,7 @@ TEST(HostCluster, RanksBeyondTheCoresTimeShareTheDevice) {
   EXPECT_DOUBLE_EQ(shared.device.peak_flops_per_s[0], 50e9);
   EXPECT_DOUBLE_EQ(shared.device.memory_bandwidth_bytes_per_s, 5e9);
   EXPECT_DOUBLE_EQ(shared.device.gemm_rates[0][0].flops_per_s, 40e9);
-  EXPECT_DOUBLE_EQ(shared.device.attention_flops_per_s[0].second, 20e9);
+  EXPECT_DOUBLE_EQ(shared.device.attention_flops_per_s[0][0].second, 20e9);
   EXPECT_DOUBLE_EQ(shared.device.vector_bytes_per_s[2], 4e9);
   const ClusterDescription whole = host_cluster(machine, hosts, 2, 2);
   EXPECT_DOUBLE_EQ(whole.device.gemm_rates[0][0].flops_per_s, 80e9);
