@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "report/noise.h"
+#include "record/sweep_field.h"
 #include "report/run_selection.h"
 #include "report/text_file.h"
 
@@ -73,7 +74,9 @@ std::string failures_table(const Results& results) {
       "| line | strategy | varied | value | exit code | error |\n|---:|---|---|---:|---:|---|\n";
   for (const FailedPoint& failure : results.failures) {
     text += "| " + std::to_string(failure.line) + " | " + cell(failure.point.strategy) + " | " +
-            varied_name(failure.point.varied) + " | " + value_text(failure.point.value) +
+            varied_name(failure.point.varied) + " | " +
+            (failure.point.varied ? format_field_value(*failure.point.varied, failure.point.value)
+                                  : value_text(failure.point.value)) +
             " | " + std::to_string(failure.exit_code) + " | " + cell(failure.error) + " |\n";
   }
   return text + "\n";
@@ -93,7 +96,8 @@ std::string runs_table(const Results& results) {
     const std::string varied =
         !run.point.varied
             ? "-"
-            : std::string(varied_name(run.point.varied)) + "=" + value_text(run.point.value);
+            : std::string(varied_name(run.point.varied)) + "=" +
+                  format_field_value(*run.point.varied, run.point.value);
     text += "| " + lines + " | " + cell(run.point.strategy) + " | " + varied +
             " | " + std::to_string(run.config.batch_size) + " | " +
             std::to_string(run.config.seq_len) + " | " + std::to_string(run.config.n_layers) +

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "plan/layout_search.h"
+#include "record/sweep_field.h"
 #include "report/run_selection.h"
 
 namespace paratrain::report {
@@ -35,7 +36,9 @@ double relative_error(double predicted, double measured) {
 
 std::string point_name(const MeasuredRun& run) {
   std::string name = run.point.strategy;
-  if (run.point.varied) name += " " + std::string(varied_name(run.point.varied)) + "=" + format("%g", run.point.value);
+  if (run.point.varied) {
+    name += " " + std::string(varied_name(run.point.varied)) + "=" + format_field_value(*run.point.varied, run.point.value);
+  }
   return name;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -55,6 +56,26 @@ TEST(CollectiveCost, RingCollectivesMatchTheirClosedForms) {
   for (Collective collective : {Collective::kAllReduce, Collective::kAllGather, Collective::kReduceScatter}) {
     EXPECT_EQ(collective_seconds(collective, link, 1, bytes), 0.0);
   }
+}
+
+// A calibrated link prices a collective from its measured two-rank times:
+// log-log between the points, at the largest point's bandwidth beyond it,
+// and n ranks as n - 1 ring steps of a two-rank collective of 2 S / n bytes.
+TEST(CollectiveCost, MeasuredTwoRankTimesPriceTheCollectiveOnACalibratedLink) {
+  LinkCost link{1e-6, 1e9};
+  link.measured_two_rank_s[static_cast<int>(Collective::kAllGather)] = {{1e3, 1e-5}, {1e6, 1e-3}};
+  const auto all_gather = [&](int ranks, double bytes) {
+    return collective_seconds(Collective::kAllGather, link, ranks, bytes);
+  };
+  EXPECT_DOUBLE_EQ(all_gather(2, 1e6), 1e-3);
+  EXPECT_DOUBLE_EQ(all_gather(2, 1e3), 1e-5);
+  EXPECT_NEAR(all_gather(2, 1e3 * std::pow(10.0, 1.5)), 1e-4, 1e-12);  // slope 2/3 in log-log
+  EXPECT_DOUBLE_EQ(all_gather(2, 4e6), 4e-3);
+  EXPECT_DOUBLE_EQ(all_gather(2, 10), 1e-5);
+  EXPECT_DOUBLE_EQ(all_gather(4, 2e6), 3 * 1e-3);
+  EXPECT_EQ(all_gather(1, 1e6), 0.0);
+  // The collectives without a table keep their closed form.
+  EXPECT_DOUBLE_EQ(collective_seconds(Collective::kReduceScatter, link, 2, 1e6), 1e-6 + 1e6 / 2e9);
 }
 
 TEST(CollectiveCost, GroupsWithinANodeUseNvlinkAcrossNodesTheNetwork) {
@@ -240,6 +261,47 @@ TEST(StepPrediction, GradientAllReduceHidesOnlyAsFarAsTheClusterOverlaps) {
   EXPECT_NEAR(predict_step(target, memory).stages[0].dp_sync_s, fast_bucket, 1e-15);
   target.cluster.collective_overlap = 0;
   EXPECT_NEAR(predict_step(target, memory).stages[0].dp_sync_s, 4 * fast_bucket, 1e-15);
+}
+
+TEST(ClusterDescription, MeasuredCollectivesAndPerPrecisionAttentionRoundTrip) {
+  ClusterDescription cluster = two_node_cluster();
+  cluster.intra_node.measured_two_rank_s[static_cast<int>(Collective::kReduceScatter)] = {{8, 1e-6}, {64, 2e-6}};
+  cluster.device.attention_flops_per_s[static_cast<int>(Precision::kFp32)] = {{64, 40e9}, {128, 60e9}};
+  cluster.device.attention_flops_per_s[static_cast<int>(Precision::kBf16)] = {{64, 36e9}};
+  nlohmann::json json = cluster.to_json();
+  const ClusterDescription read = ClusterDescription::from_json(json);
+  EXPECT_EQ(read.intra_node.measured_two_rank_s, cluster.intra_node.measured_two_rank_s);
+  EXPECT_TRUE(read.inter_node.measured_two_rank_s[0].empty());
+  EXPECT_EQ(read.device.attention_flops_per_s, cluster.device.attention_flops_per_s);
+  EXPECT_DOUBLE_EQ(attention_flops_per_s(read.device, Precision::kBf16, 64), 36e9);
+  EXPECT_DOUBLE_EQ(attention_flops_per_s(read.device, Precision::kFp32, 64), 40e9);
+  json["intra_node"]["measured_two_rank_bytes_s"]["reduce_scatter"] = {{64, 1e-6}, {8, 2e-6}};  // bytes falling
+  EXPECT_THROW(ClusterDescription::from_json(json), JsonFieldError);
+  json["intra_node"]["measured_two_rank_bytes_s"]["reduce_scatter"] = {{64}};
+  EXPECT_THROW(ClusterDescription::from_json(json), JsonFieldError);
+}
+
+// bf16 adds the runtime's roundings and widenings (11 D + F elements per
+// token in a block's forward, as model/block.cpp and parallel_linear.cpp
+// make them); the bias and copy passes are the same in both precisions.
+TEST(UnitWork, Bf16AddsItsRoundingAndWideningToTheStreamingPasses) {
+  ModelConfig model;
+  const ShardShape shard{2, 1, false};
+  const auto bytes = [](const UnitWork& work, VectorKernel kernel) {
+    return work.vector_bytes[static_cast<int>(kernel)];
+  };
+  for (Pass pass : {Pass::kForward, Pass::kBackward}) {
+    model.precision = Precision::kFp32;
+    const UnitWork fp32 = block_work(model, shard, pass);
+    model.precision = Precision::kBf16;
+    const UnitWork bf16 = block_work(model, shard, pass);
+    EXPECT_EQ(bytes(fp32, VectorKernel::kConvert), 0.0);
+    EXPECT_GT(bytes(bf16, VectorKernel::kConvert), 0.0);
+    EXPECT_DOUBLE_EQ(bytes(bf16, VectorKernel::kLayerNorm), bytes(fp32, VectorKernel::kLayerNorm));
+  }
+  const double tokens = 2.0 * model.seq_len;
+  EXPECT_DOUBLE_EQ(bytes(block_work(model, shard, Pass::kForward), VectorKernel::kConvert),
+                   6.0 * tokens * (11.0 * model.d_model + model.ffn_width()));
 }
 
 TEST(ClusterDescription, CollectiveOverlapRoundTripsDefaultsToOneAndMustBeAFraction) {
