@@ -65,8 +65,12 @@ class BenchCommand : public Command {
     if (steps_ < 1) throw UsageError("--steps must be at least 1");
     if (peak_gflops_ < 0) throw UsageError("--peak-gflops must be positive");
     if (!trace_path_.empty()) check_output_path(trace_path_, "--trace");
-    // Every rank at once (a default description measures this machine as training shares it).
-    plan_setting_ = resolve_plan_target(plan_flags_, flags_.train.model.precision);
+    // A given description is read (and refused) here; without one, run()
+    // measures this machine after the memory check, so a run refused for
+    // memory ends at once.
+    if (!plan_flags_.cluster_path.empty()) {
+      plan_setting_ = resolve_plan_target(plan_flags_, flags_.train.model.precision);
+    }
   }
 
   int run(const Communicator& world) override;
@@ -92,6 +96,8 @@ int BenchCommand::run(const Communicator& world) {
       if (world.rank() == 0) print_memory_refusal(*memory.refusal, flags_.train, world.size());
       return 2;
     }
+    // Every rank at once: a default description measures this machine as training shares it.
+    if (plan_flags_.cluster_path.empty()) plan_setting_ = resolve_plan_target(plan_flags_, model.precision);
     // Every rank calibrates at once (they share the machine as they will in
     // training), in the run's precision, on the model's own GEMM shapes.
     Calibration calibration{peak_gflops_, "given"};
