@@ -173,13 +173,18 @@ TEST(Bf16Verify, UnderTensorAndPipelineParallel) {
 }
 
 TEST(Bf16Verify, Fp32ToleranceWouldRefuseBf16) {
-  // The bf16 allowance is needed: the bf16 run is outside the file's fp32 tolerance
-  // (checked by comparing its loss with the reference's to the file's 1e-5).
+  // The bf16 allowance is needed: the bf16 run's logits are outside the
+  // file's fp32 tolerance (1e-5 absolute + 1e-5 relative, so below 1e-4 for
+  // these logits of a few units). The loss alone does not show it: it is a
+  // mean, where the rounding errors largely cancel (2e-5 from the reference
+  // with oneDNN's native bf16 kernels).
   const auto result = mpirun(1, "verify --precision bf16 --reference " PARATRAIN_REFERENCE_DIR "/small.safetensors");
-  double loss = 0, reference = 0;
-  ASSERT_EQ(std::sscanf(result.output.substr(result.output.find("loss ")).c_str(), "loss %lf (reference %lf)",
-                        &loss, &reference), 2) << result.output;
-  EXPECT_GT(std::fabs(loss - reference), 1e-5 + 1e-5 * std::fabs(reference));
+  const size_t line = result.output.find("\nlogits");
+  ASSERT_NE(line, std::string::npos) << result.output;
+  double logits_error = 0;
+  ASSERT_EQ(std::sscanf(result.output.c_str() + line, "\nlogits ok max abs err %lf", &logits_error), 1)
+      << result.output;
+  EXPECT_GT(logits_error, 1e-3);
 }
 
 // A short run on real text (this repository's README as bytes), fp32 and
