@@ -50,12 +50,11 @@ class CalibrateCommand : public Command {
                                       : "device measured; link assumed (run under mpirun -np 2 to measure it)";
     nlohmann::json table = nlohmann::json::array();
     for (const MessageTime& time : messages) {
-      table.push_back({{"bytes", time.bytes},
-                       {"p2p_s", time.p2p_s},
-                       {"exchange_s", time.exchange_s},
-                       {"all_reduce_s", time.all_reduce_s},
-                       {"all_gather_s", time.all_gather_s},
-                       {"reduce_scatter_s", time.reduce_scatter_s}});
+      nlohmann::json row = {{"bytes", time.bytes}, {"p2p_s", time.p2p_s}, {"exchange_s", time.exchange_s}};
+      for (int idx = 0; idx < kCollectiveCount; ++idx) {
+        row[std::string(collective_name(static_cast<Collective>(idx))) + "_s"] = time.collective_s[idx];
+      }
+      table.push_back(row);
     }
     out["messages"] = table;
     out["calibration_seconds"] = now_seconds() - begin;

@@ -129,11 +129,14 @@ void read_measured(const nlohmann::json& measured, DeviceDescription& device) {
     }
   }
   if (json_has(measured, "attention_seq_len_flops_per_s")) {
-    const nlohmann::json& attention = json_object(measured, "attention_seq_len_flops_per_s");
+    const nlohmann::json& attention = measured.at("attention_seq_len_flops_per_s");
     for (int idx = 0; idx < kPrecisionCount; ++idx) {
+      // A description from before per-precision rates holds one list for both.
       const char* name = precision_name(static_cast<Precision>(idx));
-      if (!attention.contains(name)) continue;
-      for (const auto& row : attention.at(name)) {
+      const nlohmann::json* rows = attention.is_array() ? &attention : nullptr;
+      if (attention.is_object() && attention.contains(name)) rows = &attention.at(name);
+      if (rows == nullptr) continue;
+      for (const auto& row : *rows) {
         device.attention_flops_per_s[idx].emplace_back(row.at(0).get<int>(), row.at(1).get<double>());
       }
     }

@@ -25,7 +25,7 @@ struct LinkCost {
   // measured by calibrate as the runtime meets them (after compute, so with
   // the ranks' skew): where present they price that collective instead of
   // its closed form. Empty for a datasheet link.
-  std::array<std::vector<std::pair<double, double>>, kCollectiveCount> measured_two_rank_s;
+  std::array<std::vector<std::pair<double, double>>, kCollectiveCount> measured_two_rank_s{};
 };
 
 // A measured GEMM rate at one shape (calibrate), C(m, n) = A(m, k) B(k, n).

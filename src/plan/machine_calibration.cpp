@@ -124,19 +124,31 @@ std::array<double, kVectorKernelCount> vector_rates(double budget_s) {
 // The machine's cores, not this process's: under mpirun a rank is bound to one.
 int cores_of_this_machine() { return std::max(1u, std::thread::hardware_concurrency()); }
 
-// The median seconds of `collective` over `rounds`, each after a unit of
-// backward-sized compute (a 384^3 GEMM, about a millisecond) on every rank;
-// every rank returns the slowest rank's median.
+// A unit of backward-sized compute: one 384^3 GEMM, about a millisecond at
+// 100 GFLOP/s, run between collectives as a rank's units run between them.
+class ComputeUnit {
+ public:
+  ComputeUnit() : a_(kSide * kSide, 0.5f), b_(a_.size(), 0.25f), c_(a_.size()) {}
+  void run() {
+    kernels::gemm(kernels::Trans::kNo, kernels::Trans::kNo, kSide, kSide, kSide, 1.0f, a_.data(), kSide,
+                  b_.data(), kSide, 0.0f, c_.data(), kSide);
+  }
+
+ private:
+  static constexpr int kSide = 384;
+  std::vector<float> a_, b_, c_;
+};
+
+// The median seconds of `collective` over `rounds` (at least 5), each right
+// after a compute unit on every rank; every rank returns the slowest rank's median.
 template <typename Run>
 double collective_after_compute(const Communicator& world, int rounds, Run&& collective) {
-  const int side = 384;
-  std::vector<float> a(static_cast<size_t>(side) * side, 0.5f), b(a.size(), 0.25f), c(a.size());
+  ComputeUnit unit;
   std::vector<double> times;
   world.barrier();
   collective();  // warm-up
   for (int round = 0; round < std::max(rounds, 5); ++round) {
-    kernels::gemm(kernels::Trans::kNo, kernels::Trans::kNo, side, side, side, 1.0f, a.data(), side, b.data(),
-                  side, 0.0f, c.data(), side);
+    unit.run();
     const double begin = now_seconds();
     collective();
     times.push_back(now_seconds() - begin);
@@ -217,18 +229,22 @@ std::vector<MessageTime> measure_messages(const Communicator& world) {
     world.all_reduce_max(&exchange, 1);
     // The collectives as the runtime meets them: each right after a unit of
     // compute on every rank, so the time includes the ranks' skew and data
-    // that has left the cache. Median over rounds, slowest rank.
+    // that has left the cache.
+    MessageTime time{4.0 * count, p2p, exchange};
     const size_t share = std::max<size_t>(1, count / world.size());
     std::vector<float> reduced(share);
-    const double all_gather = collective_after_compute(world, rounds, [&] {
+    auto collective_s = [&](Collective collective) -> double& {
+      return time.collective_s[static_cast<int>(collective)];
+    };
+    collective_s(Collective::kAllGather) = collective_after_compute(world, rounds, [&] {
       world.all_gather(buffer.data(), incoming.data(), share);
     });
-    const double reduce_scatter = collective_after_compute(world, rounds, [&] {
+    collective_s(Collective::kReduceScatter) = collective_after_compute(world, rounds, [&] {
       world.reduce_scatter_sum(buffer.data(), reduced.data(), share);
     });
-    const double all_reduce =
+    collective_s(Collective::kAllReduce) =
         collective_after_compute(world, rounds, [&] { world.all_reduce_sum(buffer.data(), count); });
-    times.push_back({4.0 * count, p2p, all_reduce, exchange, all_gather, reduce_scatter});
+    times.push_back(time);
   }
   return times;
 }
@@ -236,13 +252,8 @@ std::vector<MessageTime> measure_messages(const Communicator& world) {
 double measure_collective_overlap(const Communicator& world) {
   const size_t count = size_t{4} << 20;  // 16 MiB: a small model's gradients
   std::vector<float> buffer(count, 1.0f);
-  // A unit of backward is a few milliseconds of GEMM: 384^3 is about 1.5 ms here.
-  const int side = 384;
-  std::vector<float> a(static_cast<size_t>(side) * side, 0.5f), b(a.size(), 0.25f), c(a.size());
-  auto unit = [&] {
-    kernels::gemm(kernels::Trans::kNo, kernels::Trans::kNo, side, side, side, 1.0f, a.data(), side, b.data(),
-                  side, 0.0f, c.data(), side);
-  };
+  ComputeUnit compute;
+  auto unit = [&] { compute.run(); };
   auto timed = [&](auto&& run) {
     world.barrier();
     const double begin = now_seconds();
@@ -298,11 +309,10 @@ LinkCost fit_link(const std::vector<MessageTime>& times) {
 LinkCost assumed_shared_memory_link() { return {2e-6, 5e9}; }
 
 LinkCost with_measured_collectives(LinkCost link, const std::vector<MessageTime>& times) {
-  for (const MessageTime& time : times) {
-    link.measured_two_rank_s[static_cast<int>(Collective::kAllReduce)].emplace_back(time.bytes, time.all_reduce_s);
-    link.measured_two_rank_s[static_cast<int>(Collective::kAllGather)].emplace_back(time.bytes, time.all_gather_s);
-    link.measured_two_rank_s[static_cast<int>(Collective::kReduceScatter)].emplace_back(time.bytes,
-                                                                                       time.reduce_scatter_s);
+  for (int idx = 0; idx < kCollectiveCount; ++idx) {
+    for (const MessageTime& time : times) {
+      link.measured_two_rank_s[idx].emplace_back(time.bytes, time.collective_s[idx]);
+    }
   }
   return link;
 }

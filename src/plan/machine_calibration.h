@@ -4,6 +4,7 @@
 // over a grid of shapes, causal attention over sequence lengths, the vector
 // kernels' bytes per second, and point-to-point time against message size
 // between two ranks (latency and bandwidth by least squares).
+#include <array>
 #include <vector>
 
 #include "comm/communicator.h"
@@ -18,15 +19,13 @@ DeviceDescription measure_device(CalibrationDepth depth);
 
 struct MessageTime {
   double bytes = 0;
-  double p2p_s = 0;         // one way, the other direction idle (half a ping-pong round trip)
-  double all_reduce_s = 0;  // over the world's ranks (this and the next two after a unit of compute)
+  double p2p_s = 0;  // one way, the other direction idle (half a ping-pong round trip)
   // One way while the other direction carries as much at the same time, as
-  // in every step of a ring collective and in a pipeline's steady state.
-  // On one machine's cores both copies share its memory, so this is slower
-  // than p2p_s; the link's bandwidth is fitted to it.
+  // in every step of a ring collective; the link's bandwidth is fitted to it.
   double exchange_s = 0;
-  double all_gather_s = 0;      // `bytes` gathered in all, over the world's ranks
-  double reduce_scatter_s = 0;  // `bytes` in all, summed and scattered
+  // Each Collective of `bytes` in all over the world's ranks, timed right
+  // after a unit of compute on every rank (as the runtime meets them).
+  std::array<double, kCollectiveCount> collective_s{};
 };
 
 // Collective over `world` (2 ranks or more; ranks 0 and 1 ping-pong): every rank returns the table.

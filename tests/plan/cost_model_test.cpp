@@ -117,7 +117,7 @@ TEST(CollectiveCost, GroupsCrossingFromOneNodeShareItsLink) {
 TEST(Calibration, LinkFitRecoversLatencyAndBandwidthOfTheExchange) {
   std::vector<MessageTime> times;
   for (double bytes = 8; bytes <= 64e6; bytes *= 8) {
-    times.push_back({bytes, 1e-6 + bytes / 9e9, 0, 3e-6 + bytes / 7e9});
+    times.push_back({bytes, 1e-6 + bytes / 9e9, 3e-6 + bytes / 7e9});
   }
   const LinkCost link = fit_link(times);
   EXPECT_NEAR(link.latency_s, 3e-6, 1e-9);
@@ -275,6 +275,12 @@ TEST(ClusterDescription, MeasuredCollectivesAndPerPrecisionAttentionRoundTrip) {
   EXPECT_EQ(read.device.attention_flops_per_s, cluster.device.attention_flops_per_s);
   EXPECT_DOUBLE_EQ(attention_flops_per_s(read.device, Precision::kBf16, 64), 36e9);
   EXPECT_DOUBLE_EQ(attention_flops_per_s(read.device, Precision::kFp32, 64), 40e9);
+  // An older description's single list serves both precisions.
+  nlohmann::json legacy = json;
+  legacy["device"]["measured"]["attention_seq_len_flops_per_s"] = {{64, 40e9}, {128, 60e9}};
+  const ClusterDescription old = ClusterDescription::from_json(legacy);
+  EXPECT_DOUBLE_EQ(attention_flops_per_s(old.device, Precision::kBf16, 128), 60e9);
+  EXPECT_DOUBLE_EQ(attention_flops_per_s(old.device, Precision::kFp32, 128), 60e9);
   json["intra_node"]["measured_two_rank_bytes_s"]["reduce_scatter"] = {{64, 1e-6}, {8, 2e-6}};  // bytes falling
   EXPECT_THROW(ClusterDescription::from_json(json), JsonFieldError);
   json["intra_node"]["measured_two_rank_bytes_s"]["reduce_scatter"] = {{64}};

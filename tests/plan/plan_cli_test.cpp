@@ -234,6 +234,20 @@ TEST(CalibrateCommand, WritesADescriptionThePlannerReads) {
   const nlohmann::json json = nlohmann::json::parse(in);
   EXPECT_EQ(json["messages"].size(), 8u);
   EXPECT_GT(json["intra_node"]["bandwidth_bytes_per_s"].get<double>(), 0);
+  // What the planner prices this machine with beyond the link: the measured
+  // overlap, each collective's two-rank times (intra-node only) and attention
+  // and bf16 conversion rates per precision.
+  const double overlap = json["collective_overlap"].get<double>();
+  EXPECT_TRUE(overlap >= 0 && overlap <= 1) << overlap;
+  for (const char* collective : {"all_reduce", "all_gather", "reduce_scatter"}) {
+    EXPECT_EQ(json["intra_node"]["measured_two_rank_bytes_s"][collective].size(), 8u) << collective;
+    EXPECT_GT(json["messages"][0][std::string(collective) + "_s"].get<double>(), 0) << collective;
+  }
+  EXPECT_FALSE(json["inter_node"].contains("measured_two_rank_bytes_s"));
+  for (const char* precision : {"fp32", "bf16"}) {
+    EXPECT_FALSE(json["device"]["measured"]["attention_seq_len_flops_per_s"][precision].empty()) << precision;
+  }
+  EXPECT_GT(json["device"]["measured"]["vector_bytes_per_s"]["bf16_convert"].get<double>(), 0);
   const auto plan = testing::run_paratrain(kTinyPlan + " --ranks 2 --cluster " + out);
   EXPECT_EQ(plan.exit_code, 0) << plan.output;
 }
